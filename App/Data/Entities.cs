@@ -1,0 +1,85 @@
+namespace Dashboard.Data;
+
+/// <summary>An accepted event. Timestamps are Unix milliseconds (UTC).</summary>
+public sealed class EventRecord
+{
+    public long Id { get; set; }
+    public required string MessageId { get; set; }
+    public required string Name { get; set; }
+    public long UserId { get; set; }
+    public long Timestamp { get; set; }
+    public long ReceivedAt { get; set; }
+    public string Properties { get; set; } = "{}";
+}
+
+/// <summary>Per-identity facts, kept apart from events so the event table stays append-only.</summary>
+public sealed class UserRecord
+{
+    public long Id { get; set; }
+    public required string Key { get; set; }
+    public string Traits { get; set; } = "{}";
+    public long FirstSeen { get; set; }
+    public long LastSeen { get; set; }
+}
+
+public sealed class QuarantinedEvent
+{
+    public long Id { get; set; }
+    public long ReceivedAt { get; set; }
+    public string? EventName { get; set; }
+    public required string Reason { get; set; }
+    public required string Payload { get; set; }
+    public long? ReplayedAt { get; set; }
+}
+
+/// <summary>Running totals per event name, kept by the batch writer.</summary>
+public sealed class EventStat
+{
+    public required string Name { get; set; }
+    public long Count { get; set; }
+    public long LastSeen { get; set; }
+}
+
+public sealed class EventDefinition
+{
+    public int Id { get; set; }
+    public required string Name { get; set; }
+    public string Description { get; set; } = "";
+    public List<PropertyDefinition> Properties { get; set; } = [];
+    public long UpdatedAt { get; set; }
+}
+
+public sealed class PropertyDefinition
+{
+    public required string Name { get; set; }
+    public PropertyType Type { get; set; }
+    public bool Required { get; set; }
+    public string Description { get; set; } = "";
+    public List<string> EnumValues { get; set; } = [];
+}
+
+public enum PropertyType { String, Number, Boolean, Enum }
+
+public sealed class FlagRecord
+{
+    public required string Key { get; set; }
+    public string Description { get; set; } = "";
+    public string Owner { get; set; } = "";
+    public bool Enabled { get; set; }
+    /// <summary>Rollout in hundredths of a percent (0..10000), so two decimals are exact.</summary>
+    public int RolloutBasisPoints { get; set; }
+    public string Rules { get; set; } = "[]";
+    public string Variants { get; set; } = "[]";
+    public long UpdatedAt { get; set; }
+}
+
+public sealed class ApiKeyRecord
+{
+    public int Id { get; set; }
+    public required string Name { get; set; }
+    public required string Prefix { get; set; }
+    public required string Hash { get; set; }
+    public required string Role { get; set; }
+    public long CreatedAt { get; set; }
+    public long? RevokedAt { get; set; }
+}

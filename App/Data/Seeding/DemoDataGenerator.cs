@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Dashboard.Flags;
+using Dashboard.Ingest;
+
+namespace Dashboard.Data.Seeding;
+
+public sealed record DemoFeature(string Name, double Adoption, List<string> ClickTargets);
+
+public sealed record DemoSettings(
+    int Seed,
+    int Users,
+    int Weeks,
+    double ActivationRate,
+    double NewOnboardingActivationRate,
+    double BetaShare,
+    double PremiumShare,
+    string OnboardingFlag,
+    List<string> ReferralSources,
+    List<string> Templates,
+    List<DemoFeature> Features,
+    double WeeklyReturnRate,
+    double ActivatedWeeklyReturnRate);
+
+/// <summary>
+/// A deterministic demo data set: the same settings and the same "now" give the same events.
+/// Users sign up evenly over the last <c>Weeks</c> weeks. Users in the beta cohort, and the
+/// rollout share of the rest, get the new onboarding flow (the <c>OnboardingFlag</c> flag, bucketed
+/// exactly as flag evaluation does) and activate (create a project within 7 days) at
+/// <c>NewOnboardingActivationRate</c>; everyone else at <c>ActivationRate</c>. Each user adopts each
+/// feature with the feature's adoption probability and uses it in the weeks they come back.
+/// </summary>
+public static class DemoDataGenerator
+{
+    private const long Minute = 60_000, Hour = 60 * Minute, Day = 24 * Hour, Week = 7 * Day;
+
+    public static IEnumerable<ValidEvent> Generate(DemoSettings s, int onboardingRolloutBasisPoints, DateTimeOffset now)
+    {
+        var rng = new Random(s.Seed);
+        var end = now.ToUnixTimeMilliseconds();
+        var start = end - s.Weeks * Week;
+        for (var i = 0; i < s.Users; i++)
+        {
+            var userId = $"user-{i + 1:D5}";
+            var n = 0;
+            string Id() => $"demo-{userId}-{n++}";
+            var signup = start + (long)(rng.NextDouble() * (end - start - Hour));
+            var cohort = rng.NextDouble() < s.BetaShare ? "beta" : "general";
+            var plan = rng.NextDouble() < s.PremiumShare ? "premium" : "free";
+            var newFlow = cohort == "beta" || Bucketing.InRollout(s.OnboardingFlag, userId, onboardingRolloutBasisPoints);
+
+            yield return new ValidEvent(MessageType.Identify, userId, null, "{}",
+                Json(new { cohort, plan, email = $"{userId}@example.com" }), signup, Id());
+            yield return Track(userId, "USER_REGISTERED", new { referralSource = Pick(rng, s.ReferralSources), planType = plan }, signup, Id());
+
+            var activated = rng.NextDouble() < (newFlow ? s.NewOnboardingActivationRate : s.ActivationRate);
+            if (activated)
+            {
+                var at = signup + 10 * Minute + (long)(rng.NextDouble() * 6 * Day);
+                if (at <= end)
+                    yield return Track(userId, "PROJECT_CREATED", new { projectId = $"p-{i + 1}", templateUsed = Pick(rng, s.Templates) }, at, Id());
+            }
+
+            var adopted = s.Features.Where(f => rng.NextDouble() < f.Adoption).ToList();
+            var returnRate = activated ? s.ActivatedWeeklyReturnRate : s.WeeklyReturnRate;
+            for (var week = 0; signup + week * Week < end; week++)
+            {
+                // Everyone is active in the week they sign up; later weeks decay.
+                if (week > 0 && rng.NextDouble() >= returnRate * Math.Pow(0.9, week - 1)) continue;
+                var sessions = 1 + rng.Next(3);
+                for (var k = 0; k < sessions; k++)
+                {
+                    var at = signup + week * Week + (long)(rng.NextDouble() * Week);
+                    if (at > end) continue;
+                    yield return Track(userId, "APP_OPENED", new { platform = Pick(rng, ["web", "ios", "android"]) }, at, Id());
+                    foreach (var f in adopted)
+                    {
+                        if (rng.NextDouble() < 0.6)
+                            yield return Track(userId, "FEATURE_ENGAGED", new { featureName = f.Name, clickTarget = Pick(rng, f.ClickTargets) },
+                                Math.Min(end, at + (long)(rng.NextDouble() * 20 * Minute)), Id());
+                    }
+                }
+            }
+        }
+    }
+
+    private static ValidEvent Track(string userId, string name, object properties, long at, string messageId) =>
+        new(MessageType.Track, userId, name, Json(properties), null, at, messageId);
+
+    private static string Json(object o) => JsonSerializer.Serialize(o);
+
+    private static string Pick(Random rng, IReadOnlyList<string> values) => values[rng.Next(values.Count)];
+}

@@ -1,0 +1,184 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dashboard.Access;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Ingest;
+
+public sealed record IngestResponse(int Accepted, int Duplicates, IReadOnlyList<ItemRejection> Rejected);
+
+public sealed record IngestError(string Error);
+
+/// <summary>
+/// <c>POST /ingest</c> and Segment's aliases <c>/v1/batch</c> and <c>/v1/track</c>: parse, check
+/// the write key, validate each item, enqueue, and answer once the writer has committed.
+/// </summary>
+public static class IngestEndpoints
+{
+    public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
+    {
+        foreach (var path in new[] { "/ingest", "/v1/batch", "/v1/track" })
+        {
+            app.MapPost(path, HandleAsync)
+                .WithTags("Ingest")
+                .WithName(path == "/ingest" ? "Ingest" : "Ingest" + path.Replace("/", "_"))
+                .Accepts<JsonElement>("application/json")
+                .Produces<IngestResponse>()
+                .Produces<IngestError>(StatusCodes.Status400BadRequest)
+                .Produces<IngestError>(StatusCodes.Status401Unauthorized)
+                .Produces<IngestError>(StatusCodes.Status413PayloadTooLarge)
+                .Produces<IngestError>(StatusCodes.Status503ServiceUnavailable)
+                .DisableAntiforgery()
+                .AllowAnonymous();
+        }
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext http, IOptions<IngestOptions> options,
+        EventValidator validator, EventWriter writer, ApiKeyStore keys, TimeProvider clock)
+    {
+        var max = options.Value.MaxBodyBytes;
+        if (http.Request.ContentLength > max) return TooLarge(max);
+        var body = await ReadBodyAsync(http, max);
+        if (body is null) return TooLarge(max);
+
+        // A key in the headers is checked before the body is parsed; one in the body only after.
+        var headerKey = KeyFromHeader(http.Request);
+        if (headerKey is not null && keys.FindRole(headerKey) != ApiRoles.Write) return BadKey();
+
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException ex)
+        {
+            return Results.Json(new IngestError($"the body is not valid JSON: {ex.Message}"), statusCode: 400);
+        }
+        using var _ = doc;
+        var root = doc.RootElement;
+
+        if (headerKey is null)
+        {
+            var bodyKey = StringField(root, "writeKey");
+            if (bodyKey is null)
+                return Results.Json(new IngestError("a write key is required (HTTP Basic username, Bearer token or writeKey)"), statusCode: 401);
+            if (keys.FindRole(bodyKey) != ApiRoles.Write) return BadKey();
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+            return Results.Json(new IngestError("the body must be a JSON object: one event or { \"batch\": [ ... ] }"), statusCode: 400);
+
+        var receivedAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var items = new List<JsonElement>();
+        BatchContext ctx;
+        if (root.TryGetProperty("batch", out var batch))
+        {
+            if (batch.ValueKind != JsonValueKind.Array)
+                return Results.Json(new IngestError("\"batch\" must be an array of events"), statusCode: 400);
+            items.AddRange(batch.EnumerateArray());
+            ctx = new BatchContext(Optional(root, "sentAt"), StringField(root, "userId"), StringField(root, "anonymousId"), receivedAt);
+        }
+        else
+        {
+            items.Add(root);
+            ctx = new BatchContext(null, null, null, receivedAt);
+        }
+        if (items.Count == 0)
+            return Results.Json(new IngestError("the body holds no event"), statusCode: 400);
+
+        var valid = new List<ValidEvent>(items.Count);
+        var quarantine = new List<QuarantineItem>();
+        var rejected = new List<ItemRejection>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var outcome = validator.Validate(items[i], ctx);
+            if (outcome.Event is { } e)
+            {
+                valid.Add(e);
+                continue;
+            }
+            var r = outcome.Rejection!.Value;
+            rejected.Add(new ItemRejection(i, r.Code, r.Error));
+            quarantine.Add(new QuarantineItem(StringField(items[i], "event"), $"{r.Code}: {r.Error}", QuarantinePayload(items[i], ctx)));
+        }
+
+        var request = new WriteRequest(valid, quarantine, receivedAt);
+        if (!writer.TryEnqueue(request)) return Busy(http);
+        WriteResult result;
+        try
+        {
+            result = await request.Task;
+        }
+        catch (StoreUnavailableException)
+        {
+            return Busy(http);
+        }
+        return Results.Ok(new IngestResponse(result.Accepted, result.Duplicates, rejected));
+    }
+
+    private static IResult BadKey() =>
+        Results.Json(new IngestError("the write key is not valid"), statusCode: 401);
+
+    private static IResult TooLarge(int max) =>
+        Results.Json(new IngestError($"the request body is larger than {max} bytes"), statusCode: 413);
+
+    private static IResult Busy(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return Results.Json(new IngestError("the write queue is full; retry after the time in Retry-After"), statusCode: 503);
+    }
+
+    /// <summary>Reads at most <paramref name="max"/> bytes; null when the body is larger.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext http, int max)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
+        using var buffer = new MemoryStream(http.Request.ContentLength is { } len and > 0 ? (int)len : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > max) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static string? KeyFromHeader(HttpRequest request)
+    {
+        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var auth) || auth.Parameter is null) return null;
+        if (auth.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)) return auth.Parameter;
+        if (!auth.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return null;
+        try
+        {
+            // Segment sends the write key as the Basic username with an empty password.
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(auth.Parameter));
+            var colon = decoded.IndexOf(':');
+            return colon >= 0 ? decoded[..colon] : decoded;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static JsonElement? Optional(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+
+    private static string? StringField(JsonElement obj, string name) =>
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>The item as received, with the batch's identity and sentAt folded in so it can be replayed alone.</summary>
+    internal static string QuarantinePayload(JsonElement item, BatchContext ctx)
+    {
+        if (item.ValueKind != JsonValueKind.Object) return item.GetRawText();
+        var node = JsonNode.Parse(item.GetRawText())!.AsObject();
+        if (ctx.UserId is { } u && !node.ContainsKey("userId")) node["userId"] = u;
+        if (ctx.AnonymousId is { } a && !node.ContainsKey("anonymousId")) node["anonymousId"] = a;
+        if (ctx.SentAt is { } s && !node.ContainsKey("sentAt")) node["sentAt"] = JsonNode.Parse(s.GetRawText());
+        return node.ToJsonString();
+    }
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+
+namespace Dashboard.Ingest;
+
+public enum MessageType { Track, Identify }
+
+/// <summary>An item that passed validation, ready for the writer.</summary>
+public sealed record ValidEvent(
+    MessageType Type,
+    string UserKey,
+    string? Name,
+    string PropertiesJson,
+    string? TraitsJson,
+    long Timestamp,
+    string MessageId);
+
+public sealed record QuarantineItem(string? EventName, string Reason, string Payload);
+
+public sealed record ItemRejection(int Index, string Code, string Error);
+
+/// <summary>The typed reasons an item can be refused for.</summary>
+public static class RejectionCodes
+{
+    public const string TooLarge = "event_too_large";
+    public const string NotAnObject = "not_an_object";
+    public const string UnsupportedType = "unsupported_type";
+    public const string MissingIdentity = "missing_identity";
+    public const string InvalidIdentity = "invalid_identity";
+    public const string MissingEventName = "missing_event_name";
+    public const string InvalidProperties = "invalid_properties";
+    public const string InvalidTimestamp = "invalid_timestamp";
+    public const string TimestampInFuture = "timestamp_in_future";
+    public const string TimestampTooOld = "timestamp_too_old";
+    public const string InvalidMessageId = "invalid_message_id";
+    public const string UnknownEvent = "unknown_event";
+    public const string MissingProperty = "missing_property";
+    public const string WrongPropertyType = "wrong_property_type";
+    public const string NotInEnum = "value_not_in_enum";
+}
+
+/// <summary>Defaults a batch gives its items: identity and the client's send time.</summary>
+public sealed record BatchContext(JsonElement? SentAt, string? UserId, string? AnonymousId, long ReceivedAt);

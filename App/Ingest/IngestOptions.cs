@@ -1,0 +1,18 @@
+namespace Dashboard.Ingest;
+
+/// <summary>Configuration section <c>Ingest</c>.</summary>
+public sealed class IngestOptions
+{
+    public int MaxAgeDays { get; set; } = 365;
+    public int MaxFutureMinutes { get; set; } = 60;
+    public int MaxEventBytes { get; set; } = 32 * 1024;
+    public int MaxBodyBytes { get; set; } = 500 * 1024;
+    /// <summary>Events waiting for the writer before new requests get 503.</summary>
+    public int QueueCapacity { get; set; } = 50_000;
+    /// <summary>Most events committed in one transaction.</summary>
+    public int MaxBatchEvents { get; set; } = 5_000;
+    /// <summary>How long the writer waits for more events before it commits a batch that is not full.</summary>
+    public int FlushIntervalMs { get; set; }
+    /// <summary>SQLite synchronous mode of the writer: Full (fsync every commit) or Normal.</summary>
+    public string Synchronous { get; set; } = "Full";
+}

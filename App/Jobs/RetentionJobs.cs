@@ -1,0 +1,44 @@
+using Dashboard.Data;
+using Dashboard.Ingest;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Jobs;
+
+/// <summary>Deletes quarantine rows older than <c>Quarantine:RetentionDays</c> (default 30) and replayed rows older than a day.</summary>
+public sealed class QuarantineRetentionJob(IDbContextFactory<DashboardDbContext> dbFactory, IConfiguration configuration, TimeProvider clock)
+{
+    public const string Id = "quarantine-retention";
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var cutoff = now - configuration.GetValue("Quarantine:RetentionDays", 30) * 86_400_000L;
+        var replayedCutoff = now - 86_400_000L;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Quarantine
+            .Where(q => q.ReceivedAt < cutoff || (q.ReplayedAt != null && q.ReplayedAt < replayedCutoff))
+            .ExecuteDeleteAsync(ct);
+    }
+}
+
+/// <summary>Deletes events older than the retention window (<c>Ingest:MaxAgeDays</c>), in chunks so the writer is never blocked for long.</summary>
+public sealed class EventRetentionJob(IDbContextFactory<DashboardDbContext> dbFactory, IOptions<IngestOptions> options, TimeProvider clock)
+{
+    public const string Id = "event-retention";
+    private const int Chunk = 10_000;
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var cutoff = clock.GetUtcNow().ToUnixTimeMilliseconds() - options.Value.MaxAgeDays * 86_400_000L;
+        var total = 0;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        while (true)
+        {
+            var ids = db.Events.Where(e => e.Timestamp < cutoff).OrderBy(e => e.Timestamp).Select(e => e.Id).Take(Chunk);
+            var deleted = await db.Events.Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct);
+            total += deleted;
+            if (deleted < Chunk) return total;
+        }
+    }
+}

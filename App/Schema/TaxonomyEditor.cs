@@ -1,0 +1,56 @@
+using System.Text.RegularExpressions;
+using Dashboard.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Schema;
+
+/// <summary>Validated writes to the taxonomy; every successful write reloads the ingest cache.</summary>
+public sealed partial class TaxonomyEditor(IDbContextFactory<DashboardDbContext> dbFactory, TaxonomyCache cache, TimeProvider clock)
+{
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_.:-]{0,99}$")]
+    private static partial Regex EventName();
+
+    [GeneratedRegex("^[A-Za-z_$][A-Za-z0-9_$]{0,99}$")]
+    private static partial Regex PropertyName();
+
+    public static IReadOnlyList<string> Validate(EventDefinition d)
+    {
+        var errors = new List<string>();
+        if (!EventName().IsMatch(d.Name))
+            errors.Add("The event name must start with a letter and use only letters, digits, _ . : - (at most 100 characters).");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in d.Properties)
+        {
+            if (!PropertyName().IsMatch(p.Name)) errors.Add($"Property name '{p.Name}' must be an identifier (letters, digits, _ or $, not starting with a digit).");
+            else if (!seen.Add(p.Name)) errors.Add($"Property '{p.Name}' is listed twice.");
+            if (p.Type == PropertyType.Enum && p.EnumValues.Count == 0) errors.Add($"Enum property '{p.Name}' needs at least one value.");
+        }
+        return errors;
+    }
+
+    /// <summary>Creates (Id 0) or updates a definition. Returns the errors, empty on success.</summary>
+    public async Task<IReadOnlyList<string>> SaveAsync(EventDefinition d, CancellationToken ct = default)
+    {
+        d.Properties.ForEach(p => p.EnumValues = p.Type == PropertyType.Enum
+            ? p.EnumValues.Select(v => v.Trim()).Where(v => v.Length > 0).Distinct().ToList()
+            : []);
+        var errors = Validate(d);
+        if (errors.Count > 0) return errors;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.EventDefinitions.AnyAsync(x => x.Name == d.Name && x.Id != d.Id, ct))
+            return [$"An event named '{d.Name}' already exists."];
+        d.UpdatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (d.Id == 0) db.EventDefinitions.Add(d);
+        else db.EventDefinitions.Update(d);
+        await db.SaveChangesAsync(ct);
+        await cache.ReloadAsync(ct);
+        return [];
+    }
+
+    public async Task DeleteAsync(int id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.EventDefinitions.Where(d => d.Id == id).ExecuteDeleteAsync(ct);
+        await cache.ReloadAsync(ct);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text;
+using Dashboard.Data;
+
+namespace Dashboard.Schema;
+
+/// <summary>
+/// Renders the taxonomy as the TypeScript discriminated union <c>TelemetryEvent</c>, discriminated by
+/// <c>event</c>, so a client that sends an unknown event or a wrong property fails to compile.
+/// </summary>
+public static class TypeScriptGenerator
+{
+    public static string Generate(IReadOnlyList<EventDefinition> definitions)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("// Generated from the event taxonomy. Do not edit by hand.");
+        sb.AppendLine();
+        var names = new List<string>();
+        foreach (var def in definitions.OrderBy(d => d.Name, StringComparer.Ordinal))
+        {
+            var typeName = PascalCase(def.Name) + "Event";
+            names.Add(typeName);
+            if (def.Description.Length > 0) sb.AppendLine($"/** {Comment(def.Description)} */");
+            sb.AppendLine($"export interface {typeName} {{");
+            sb.AppendLine($"  event: {Quote(def.Name)};");
+            sb.AppendLine("  properties: {");
+            foreach (var p in def.Properties)
+            {
+                if (p.Description.Length > 0) sb.AppendLine($"    /** {Comment(p.Description)} */");
+                sb.AppendLine($"    {PropertyName(p.Name)}{(p.Required ? "" : "?")}: {TsType(p)};");
+            }
+            sb.AppendLine("  };");
+            sb.AppendLine("  timestamp?: string;");
+            sb.AppendLine("}");
+            sb.AppendLine();
+        }
+        sb.AppendLine(names.Count == 0
+            ? "export type TelemetryEvent = never;"
+            : "export type TelemetryEvent =\n" + string.Join("\n", names.Select(n => $"  | {n}")) + ";");
+        sb.AppendLine();
+        sb.AppendLine("export type TelemetryEventName = TelemetryEvent['event'];");
+        return sb.ToString();
+    }
+
+    private static string TsType(PropertyDefinition p) => p.Type switch
+    {
+        PropertyType.String => "string",
+        PropertyType.Number => "number",
+        PropertyType.Boolean => "boolean",
+        PropertyType.Enum when p.EnumValues.Count > 0 => string.Join(" | ", p.EnumValues.Select(Quote)),
+        _ => "never",
+    };
+
+    private static string Quote(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+
+    private static string Comment(string s) => s.Replace("*/", "* /").ReplaceLineEndings(" ");
+
+    private static string PropertyName(string name) =>
+        name.Length > 0 && (char.IsLetter(name[0]) || name[0] is '_' or '$') && name.All(c => char.IsLetterOrDigit(c) || c is '_' or '$')
+            ? name
+            : Quote(name);
+
+    private static string PascalCase(string name)
+    {
+        var sb = new StringBuilder();
+        var upper = true;
+        foreach (var c in name)
+        {
+            if (!char.IsLetterOrDigit(c)) { upper = true; continue; }
+            sb.Append(upper ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
+            upper = false;
+        }
+        if (sb.Length == 0 || char.IsDigit(sb[0])) sb.Insert(0, 'E');
+        return sb.ToString();
+    }
+}

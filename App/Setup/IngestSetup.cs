@@ -1,0 +1,20 @@
+using Dashboard.Ingest;
+using Dashboard.Live;
+using Dashboard.Schema;
+
+namespace Dashboard.Setup;
+
+public static class IngestSetup
+{
+    public static IServiceCollection AddDashboardIngest(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<IngestOptions>(configuration.GetSection("Ingest"));
+        services.AddSingleton<IngestNotifier>();
+        services.AddSingleton<TaxonomyCache>();
+        services.AddSingleton<EventValidator>();
+        services.AddSingleton<EventWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventWriter>());
+        services.AddSingleton<QuarantineReplayer>();
+        return services;
+    }
+}

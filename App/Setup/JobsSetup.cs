@@ -1,0 +1,41 @@
+using Dashboard.Jobs;
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.InMemory;
+
+namespace Dashboard.Setup;
+
+public static class JobsSetup
+{
+    public static IServiceCollection AddDashboardJobs(this IServiceCollection services)
+    {
+        // Storage and activator live in this container, not in Hangfire's static JobStorage.Current,
+        // so two hosts in one process (tests) never share jobs.
+        services.AddSingleton<JobStorage>(_ => new InMemoryStorage());
+        services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire(cfg => cfg
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        services.AddHangfireServer((sp, o) =>
+        {
+            o.WorkerCount = 1;
+            o.ServerName = "dashboard";
+        });
+        services.AddTransient<QuarantineRetentionJob>();
+        services.AddTransient<EventRetentionJob>();
+        services.AddHostedService<JobSchedule>();
+        return services;
+    }
+
+    public static WebApplication MapDashboardJobs(this WebApplication app)
+    {
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            // Local requests only until sign-in exists; then admins only.
+            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
+            DashboardTitle = "Dashboard jobs",
+        }, app.Services.GetRequiredService<JobStorage>());
+        return app;
+    }
+}
