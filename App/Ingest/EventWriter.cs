@@ -77,7 +77,10 @@ public sealed class EventWriter : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var store = new BatchStore(_connectionString, _options.Synchronous);
+        var checkpointer = new WalCheckpointer(_connectionString, _logger);
+        using var stopCheckpoints = new CancellationTokenSource();
+        var checkpoints = Task.Run(() => checkpointer.RunAsync(stopCheckpoints.Token), CancellationToken.None);
+        await using var store = new BatchStore(_connectionString, _options.Synchronous, autoCheckpoint: false);
         var batch = new List<WriteRequest>();
         var reader = _queue.Reader;
         // The loop ends only when the queue is completed and empty, so nothing acknowledged-to-be is dropped.
@@ -103,6 +106,9 @@ public sealed class EventWriter : BackgroundService
                 batch.Clear();
             }
         }
+        await stopCheckpoints.CancelAsync();
+        await checkpoints;
+        checkpointer.Final();
     }
 
     private async Task FillBatchAsync(ChannelReader<WriteRequest> reader, List<WriteRequest> batch)
@@ -139,29 +145,35 @@ public sealed class StoreUnavailableException(Exception inner) : Exception("The 
 /// (first/last seen, traits), events inserted with ON CONFLICT(MessageId) DO NOTHING so duplicates
 /// are counted and skipped, rejected items go to the quarantine, and per-name totals are kept.
 /// </summary>
-internal sealed class BatchStore : IAsyncDisposable
+internal sealed class BatchStore : IAsyncDisposable, IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _upsertUser, _insertEvent, _insertQuarantine, _upsertStat;
 
-    public BatchStore(string connectionString, string synchronous)
+    /// <param name="autoCheckpoint">
+    /// False when <see cref="WalCheckpointer"/> runs beside the writer: the checkpoint then happens on
+    /// another thread instead of inside the commit that crosses SQLite's 1,000-page threshold.
+    /// </param>
+    public BatchStore(string connectionString, string synchronous, bool autoCheckpoint = true)
     {
         _connection = new SqliteConnection(connectionString);
         _connection.Open();
         using (var pragma = _connection.CreateCommand())
         {
             var sync = synchronous.Equals("Normal", StringComparison.OrdinalIgnoreCase) ? "NORMAL" : "FULL";
-            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000;";
+            // A 64 MB page cache keeps the upper levels of the random-keyed indexes (MessageId, Users.Key) in memory.
+            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000; " +
+                                 $"PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint={(autoCheckpoint ? 1000 : 0)};";
             pragma.ExecuteNonQuery();
         }
         _upsertUser = Prepare("""
-            INSERT INTO Users (Key, Traits, FirstSeen, LastSeen) VALUES ($p0, $p1, $p2, $p3)
+            INSERT INTO Users (Key, Traits, FirstSeen, LastSeen) VALUES ($p0, $p1, coalesce($p2, $p4), coalesce($p3, $p4))
             ON CONFLICT (Key) DO UPDATE SET
               Traits = CASE WHEN excluded.Traits = '{}' THEN Users.Traits ELSE json_patch(Users.Traits, excluded.Traits) END,
-              FirstSeen = coalesce(min(Users.FirstSeen, excluded.FirstSeen), Users.FirstSeen, excluded.FirstSeen),
-              LastSeen = coalesce(max(Users.LastSeen, excluded.LastSeen), Users.LastSeen, excluded.LastSeen)
-            RETURNING Id
-            """, 4);
+              FirstSeen = coalesce(min(Users.FirstSeen, $p2), Users.FirstSeen),
+              LastSeen = coalesce(max(Users.LastSeen, $p3), Users.LastSeen)
+            RETURNING Id, FirstSeen, LastSeen
+            """, 5);
         _insertEvent = Prepare("""
             INSERT INTO Events (MessageId, Name, UserId, Timestamp, ReceivedAt, Properties)
             VALUES ($p0, $p1, $p2, $p3, $p4, $p5) ON CONFLICT (MessageId) DO NOTHING
@@ -188,7 +200,19 @@ internal sealed class BatchStore : IAsyncDisposable
         for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
     }
 
-    private readonly record struct UserFacts(string Traits, long? First, long? Last);
+    // First/Last come from track events only; a user known so far only by identify starts at its time
+    // (the columns are NOT NULL), and an identify never moves an existing user's first or last seen.
+    private readonly record struct UserFacts(string Traits, long? First, long? Last, long? Identified);
+
+    private readonly record struct KnownUser(long Id, long? First, long? Last);
+
+    /// <summary>LastSeen is written when it moves by more than this; it may lag the newest event by up to a minute.</summary>
+    private const long LastSeenResolutionMs = 60_000;
+    private const int MaxKnownUsers = 1_000_000;
+
+    // What this connection last wrote for each user, so a returning user costs no write unless
+    // their first/last seen moved or traits arrived. Only this writer changes these columns.
+    private readonly Dictionary<string, KnownUser> _known = new(StringComparer.Ordinal);
 
     public void Write(List<WriteRequest> batch)
     {
@@ -201,16 +225,29 @@ internal sealed class BatchStore : IAsyncDisposable
         foreach (var e in r.Events)
         {
             users.TryGetValue(e.UserKey, out var f);
-            f = f.Traits is null ? new UserFacts("{}", null, null) : f;
+            f = f.Traits is null ? new UserFacts("{}", null, null, null) : f;
             users[e.UserKey] = e.Type == MessageType.Identify
-                ? f with { Traits = f.Traits == "{}" ? e.TraitsJson ?? "{}" : MergeTraits(f.Traits, e.TraitsJson) }
+                ? f with { Traits = f.Traits == "{}" ? e.TraitsJson ?? "{}" : MergeTraits(f.Traits, e.TraitsJson), Identified = Min(f.Identified, e.Timestamp) }
                 : f with { First = Min(f.First, e.Timestamp), Last = Max(f.Last, e.Timestamp) };
         }
         var ids = new Dictionary<string, long>(users.Count, StringComparer.Ordinal);
+        if (_known.Count > MaxKnownUsers) _known.Clear();
+        var written = new List<(string Key, KnownUser User)>();
         foreach (var (key, facts) in users)
         {
-            Set(_upsertUser, key, facts.Traits, facts.First, facts.Last);
-            ids[key] = (long)_upsertUser.ExecuteScalar()!;
+            if (_known.TryGetValue(key, out var known) && facts.Traits == "{}"
+                && (facts.First is null || known.First <= facts.First)
+                && (facts.Last is null || known.Last >= facts.Last - LastSeenResolutionMs))
+            {
+                ids[key] = known.Id;
+                continue;
+            }
+            Set(_upsertUser, key, facts.Traits, facts.First, facts.Last, facts.Identified);
+            using var reader = _upsertUser.ExecuteReader();
+            reader.Read();
+            var user = new KnownUser(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2));
+            ids[key] = user.Id;
+            written.Add((key, user));
         }
 
         var stats = new Dictionary<string, (long Count, long Last)>(StringComparer.Ordinal);
@@ -237,6 +274,7 @@ internal sealed class BatchStore : IAsyncDisposable
             _upsertStat.ExecuteNonQuery();
         }
         tx.Commit();
+        foreach (var (key, user) in written) _known[key] = user; // only once the values are committed
     }
 
     private static long? Min(long? a, long b) => a is { } x ? Math.Min(x, b) : b;
@@ -250,9 +288,15 @@ internal sealed class BatchStore : IAsyncDisposable
         return merged.ToJsonString();
     }
 
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
-        foreach (var cmd in new[] { _upsertUser, _insertEvent, _insertQuarantine, _upsertStat }) await cmd.DisposeAsync();
-        await _connection.DisposeAsync();
+        foreach (var cmd in new[] { _upsertUser, _insertEvent, _insertQuarantine, _upsertStat }) cmd.Dispose();
+        _connection.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 }

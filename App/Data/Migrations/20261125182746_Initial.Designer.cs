@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Dashboard.Data.Migrations
 {
     [DbContext(typeof(DashboardDbContext))]
-    [Migration("20261125180649_Initial")]
+    [Migration("20261125182746_Initial")]
     partial class Initial
     {
         /// <inheritdoc />

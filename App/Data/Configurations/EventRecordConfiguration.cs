@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Dashboard.Data.Configurations;
+
+/// <summary>
+/// Events are append-only. The primary key is the rowid, so inserts append. Secondary indexes are
+/// the ones the dashboard's questions need: (Name, Timestamp) for "events of kind X in a range",
+/// (Timestamp) for activity; both grow near their end because events arrive roughly in time order.
+/// MessageId is unique for deduplication.
+/// </summary>
+public sealed class EventRecordConfiguration : IEntityTypeConfiguration<EventRecord>
+{
+    public void Configure(EntityTypeBuilder<EventRecord> b)
+    {
+        b.ToTable("Events");
+        b.HasKey(e => e.Id);
+        b.Property(e => e.MessageId).IsRequired();
+        b.Property(e => e.Name).IsRequired();
+        b.HasIndex(e => e.MessageId).IsUnique();
+        b.HasIndex(e => new { e.Name, e.Timestamp });
+        b.HasIndex(e => e.Timestamp);
+    }
+}

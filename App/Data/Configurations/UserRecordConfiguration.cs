@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Dashboard.Data.Configurations;
+
+public sealed class UserRecordConfiguration : IEntityTypeConfiguration<UserRecord>
+{
+    public void Configure(EntityTypeBuilder<UserRecord> b)
+    {
+        b.ToTable("Users");
+        b.HasKey(u => u.Id);
+        b.HasIndex(u => u.Key).IsUnique();
+        b.HasIndex(u => u.FirstSeen);
+    }
+}

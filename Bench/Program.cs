@@ -1,0 +1,23 @@
+using Dashboard.Bench;
+
+var command = args.FirstOrDefault() ?? "ingest";
+var options = BenchOptions.Parse(args.Skip(1).ToArray());
+switch (command)
+{
+    case "ingest":
+        await IngestBenchmark.RunAsync(options);
+        return 0;
+    case "writer":
+        foreach (var batch in new[] { 1, 64, 5000 })
+        foreach (var sync in new[] { "Full", "Normal" })
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"writer-{Guid.NewGuid():N}.db");
+            var rate = WriterBaseline.EventsPerSecond(path, batch == 1 ? 20_000 : options.Rows, batch, sync);
+            Console.WriteLine($"writer store, {batch} events per transaction, synchronous={sync}: {rate:N0} events/s");
+            foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + "*")) File.Delete(f);
+        }
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- ingest [--seconds N] [--rows N] [--connections N]");
+        return 2;
+}
