@@ -17,6 +17,11 @@ switch (command)
             foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + "*")) File.Delete(f);
         }
         return 0;
+    case "load":
+        // Load against a server that is already running: load URL KEY EVENTS_PER_REQUEST
+        var r = await LoadGenerator.RunAsync(new Uri(args[1]), args[2], int.Parse(args[3]), 64, TimeSpan.FromSeconds(10));
+        Console.WriteLine(r);
+        return 0;
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- ingest [--seconds N] [--rows N] [--connections N]");
         return 2;

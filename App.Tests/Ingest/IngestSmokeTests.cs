@@ -16,7 +16,7 @@ public sealed class IngestSmokeTests : IAsyncLifetime
     [Fact]
     public async Task Post_ValidEvent_IsCommittedBeforeTheAnswer()
     {
-        using var client = _factory.CreateIngestClient();
+        using var client = _factory.Started().CreateIngestClient();
         var response = await client.PostAsJsonAsync("/ingest", new
         {
             @event = "FEATURE_ENGAGED",

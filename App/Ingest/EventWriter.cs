@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Dashboard.Data;
 using Dashboard.Live;
@@ -39,6 +41,12 @@ public sealed class EventWriter : BackgroundService
     private readonly TimeProvider _clock;
     private int _queued;
 
+    // Observable with dotnet-counters: `dotnet-counters monitor -n Dashboard --counters Dashboard.Ingest`.
+    private static readonly Meter Meter = new("Dashboard.Ingest");
+    private static readonly Counter<long> CommittedEvents = Meter.CreateCounter<long>("dashboard.ingest.committed_events");
+    private static readonly Histogram<int> BatchRequests = Meter.CreateHistogram<int>("dashboard.ingest.batch_requests");
+    private static readonly Histogram<double> CommitMs = Meter.CreateHistogram<double>("dashboard.ingest.batch_write_ms");
+
     public EventWriter(IOptions<IngestOptions> options, DatabaseLocation database, IngestNotifier notifier,
         ILogger<EventWriter> logger, TimeProvider clock)
     {
@@ -77,10 +85,7 @@ public sealed class EventWriter : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var checkpointer = new WalCheckpointer(_connectionString, _logger);
-        using var stopCheckpoints = new CancellationTokenSource();
-        var checkpoints = Task.Run(() => checkpointer.RunAsync(stopCheckpoints.Token), CancellationToken.None);
-        await using var store = new BatchStore(_connectionString, _options.Synchronous, autoCheckpoint: false);
+        await using var store = new BatchStore(_connectionString, _options.Synchronous);
         var batch = new List<WriteRequest>();
         var reader = _queue.Reader;
         // The loop ends only when the queue is completed and empty, so nothing acknowledged-to-be is dropped.
@@ -90,15 +95,17 @@ public sealed class EventWriter : BackgroundService
             if (batch.Count == 0) continue;
             try
             {
-                store.Write(batch);
-                Commits++;
-                foreach (var r in batch) r.Completion.TrySetResult(new WriteResult(r.Accepted, r.Duplicates));
-                _notifier.Publish(batch.Sum(r => r.Accepted));
+                WriteBatch(store, batch);
+            }
+            catch (Exception ex) when (batch.Count > 1)
+            {
+                // One bad request must not fail the others it shared a transaction with: retry each alone.
+                _logger.LogWarning(ex, "A batch of {Requests} requests failed; writing them one by one", batch.Count);
+                foreach (var r in batch) WriteAlone(store, r);
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "Writing a batch of {Requests} requests failed", batch.Count);
-                foreach (var r in batch) r.Completion.TrySetException(new StoreUnavailableException(ex));
+                Fail(batch[0], ex);
             }
             finally
             {
@@ -106,9 +113,37 @@ public sealed class EventWriter : BackgroundService
                 batch.Clear();
             }
         }
-        await stopCheckpoints.CancelAsync();
-        await checkpoints;
-        checkpointer.Final();
+    }
+
+    private void WriteBatch(BatchStore store, List<WriteRequest> batch)
+    {
+        var started = Stopwatch.GetTimestamp();
+        store.Write(batch);
+        CommitMs.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        BatchRequests.Record(batch.Count);
+        Commits++;
+        foreach (var r in batch) r.Completion.TrySetResult(new WriteResult(r.Accepted, r.Duplicates));
+        var accepted = batch.Sum(r => r.Accepted);
+        CommittedEvents.Add(accepted);
+        _notifier.Publish(accepted);
+    }
+
+    private void WriteAlone(BatchStore store, WriteRequest request)
+    {
+        try
+        {
+            WriteBatch(store, [request]);
+        }
+        catch (Exception ex)
+        {
+            Fail(request, ex);
+        }
+    }
+
+    private void Fail(WriteRequest request, Exception ex)
+    {
+        _logger.LogError(ex, "Writing a request of {Events} events failed", request.Events.Count);
+        request.Completion.TrySetException(new StoreUnavailableException(ex));
     }
 
     private async Task FillBatchAsync(ChannelReader<WriteRequest> reader, List<WriteRequest> batch)
@@ -150,11 +185,7 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _upsertUser, _insertEvent, _insertQuarantine, _upsertStat;
 
-    /// <param name="autoCheckpoint">
-    /// False when <see cref="WalCheckpointer"/> runs beside the writer: the checkpoint then happens on
-    /// another thread instead of inside the commit that crosses SQLite's 1,000-page threshold.
-    /// </param>
-    public BatchStore(string connectionString, string synchronous, bool autoCheckpoint = true)
+    public BatchStore(string connectionString, string synchronous)
     {
         _connection = new SqliteConnection(connectionString);
         _connection.Open();
@@ -163,7 +194,7 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
             var sync = synchronous.Equals("Normal", StringComparison.OrdinalIgnoreCase) ? "NORMAL" : "FULL";
             // A 64 MB page cache keeps the upper levels of the random-keyed indexes (MessageId, Users.Key) in memory.
             pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000; " +
-                                 $"PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint={(autoCheckpoint ? 1000 : 0)};";
+                                 "PRAGMA cache_size=-65536;";
             pragma.ExecuteNonQuery();
         }
         _upsertUser = Prepare("""
@@ -253,6 +284,7 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
         var stats = new Dictionary<string, (long Count, long Last)>(StringComparer.Ordinal);
         foreach (var r in batch)
         {
+            r.Accepted = r.Duplicates = 0; // a retried request counts afresh
             foreach (var e in r.Events)
             {
                 if (e.Type == MessageType.Identify) { r.Accepted++; continue; }

@@ -41,7 +41,17 @@ public sealed partial class TaxonomyEditor(IDbContextFactory<DashboardDbContext>
             return [$"An event named '{d.Name}' already exists."];
         d.UpdatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (d.Id == 0) db.EventDefinitions.Add(d);
-        else db.EventDefinitions.Update(d);
+        else
+        {
+            // Owned JSON properties of a detached copy cannot be attached with Update (their keys are
+            // shadow ordinals), so the edit is copied onto the tracked row.
+            var row = await db.EventDefinitions.FirstOrDefaultAsync(x => x.Id == d.Id, ct);
+            if (row is null) return [$"The event '{d.Name}' no longer exists."];
+            row.Name = d.Name;
+            row.Description = d.Description;
+            row.Properties = d.Properties;
+            row.UpdatedAt = d.UpdatedAt;
+        }
         await db.SaveChangesAsync(ct);
         await cache.ReloadAsync(ct);
         return [];

@@ -11,9 +11,15 @@ public static class JobsSetup
     {
         // Storage and activator live in this container, not in Hangfire's static JobStorage.Current,
         // so two hosts in one process (tests) never share jobs.
-        services.AddSingleton<JobStorage>(_ => new InMemoryStorage());
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            // Resolving the configuration first installs this host's log provider before the storage logs.
+            sp.GetRequiredService<IGlobalConfiguration>();
+            return new InMemoryStorage();
+        });
         services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        services.AddHangfire(cfg => cfg
+        services.AddHangfire((sp, cfg) => cfg
+            .UseLogProvider(new HangfireLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
