@@ -19,14 +19,9 @@ public sealed record StoredQuarantine(long Id, long ReceivedAt, string? EventNam
 /// <summary>Helpers shared by the ingest tests: request bodies, and reads straight from the SQLite file.</summary>
 internal static class IngestTestKit
 {
-    /// <summary>
-    /// Starts the application. Hangfire keeps its log provider in a static that points at the logger
-    /// factory of the last host that configured it; once that host is disposed, the next host's job
-    /// storage fails to start. Clearing it first lets hosts start one after another in one process.
-    /// </summary>
+    /// <summary>Starts the application (migrations, seeding, writer) before the test's first request.</summary>
     public static DashboardFactory Started(this DashboardFactory factory)
     {
-        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
         factory.StartServer();
         return factory;
     }

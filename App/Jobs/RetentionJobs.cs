@@ -22,7 +22,10 @@ public sealed class QuarantineRetentionJob(IDbContextFactory<DashboardDbContext>
     }
 }
 
-/// <summary>Deletes events older than the retention window (<c>Ingest:MaxAgeDays</c>), in chunks so the writer is never blocked for long.</summary>
+/// <summary>
+/// Deletes events older than the retention window (<c>Ingest:MaxAgeDays</c>), in chunks so the writer
+/// is never blocked for long, then brings the per-name totals back in line with what is stored.
+/// </summary>
 public sealed class EventRetentionJob(IDbContextFactory<DashboardDbContext> dbFactory, IOptions<IngestOptions> options, TimeProvider clock)
 {
     public const string Id = "event-retention";
@@ -38,7 +41,15 @@ public sealed class EventRetentionJob(IDbContextFactory<DashboardDbContext> dbFa
             var ids = db.Events.Where(e => e.Timestamp < cutoff).OrderBy(e => e.Timestamp).Select(e => e.Id).Take(Chunk);
             var deleted = await db.Events.Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct);
             total += deleted;
-            if (deleted < Chunk) return total;
+            if (deleted < Chunk) break;
         }
+        if (total > 0)
+        {
+            // Keep the per-name totals (volume on the event definitions page) equal to what is stored.
+            // One statement is one transaction, so no commit of the writer can fall between count and update.
+            await db.Database.ExecuteSqlRawAsync(
+                "UPDATE EventStats SET Count = (SELECT COUNT(*) FROM Events WHERE Events.Name = EventStats.Name)", ct);
+        }
+        return total;
     }
 }

@@ -38,7 +38,7 @@ public static class TypeScriptGenerator
             : "export type TelemetryEvent =\n" + string.Join("\n", names.Select(n => $"  | {n}")) + ";");
         sb.AppendLine();
         sb.AppendLine("export type TelemetryEventName = TelemetryEvent['event'];");
-        return sb.ToString();
+        return sb.ToString().ReplaceLineEndings("\n");
     }
 
     private static string TsType(PropertyDefinition p) => p.Type switch

@@ -1,0 +1,113 @@
+using Dashboard.Data;
+using Dashboard.Tests.TestSupport;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Dashboard.Tests.Browser;
+
+/// <summary>
+/// One headless Chromium and one Kestrel-hosted app with the demo data set, shared by every test
+/// in the browser collection. Each test opens its own browser context, so cookies and circuits
+/// are never shared; tests isolate their data by unique event names.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private static readonly string[] ChromiumArgs =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+    ];
+
+    /// <summary>Waits on a loaded two-core machine can take far longer than on a laptop.</summary>
+    public const float TimeoutMs = 30_000;
+
+    private readonly DashboardFactory _factory = new(new Dictionary<string, string?> { ["Demo:Seed"] = "true" }, kestrel: true);
+    private readonly WebApplicationFactory<Program> _app;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public BrowserFixture()
+    {
+        // Outside Development the host only serves files under wwwroot; blazor.web.js and MudBlazor's
+        // assets come from the static web assets manifest, so the browser's host loads it explicitly.
+        // The derived factory keeps the database settings and must be told again to use Kestrel.
+        _app = _factory.WithWebHostBuilder(builder => builder.UseStaticWebAssets());
+        _app.UseKestrel(0);
+    }
+
+    /// <summary>The Kestrel address the browser talks to.</summary>
+    public Uri ServerAddress
+    {
+        get
+        {
+            var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"));
+        }
+    }
+
+    public DashboardDbContext CreateDbContext() =>
+        _app.Services.GetRequiredService<IDbContextFactory<DashboardDbContext>>().CreateDbContext();
+
+    public HttpClient CreateIngestClient()
+    {
+        var client = new HttpClient { BaseAddress = ServerAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", DashboardFactory.WriteKey);
+        return client;
+    }
+
+    public static bool ChromiumInstalled => File.Exists(ChromiumPath);
+
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException(
+        $"No browser: Chromium was not found at {ChromiumPath}. Install Debian's chromium package.");
+
+    public async Task InitializeAsync()
+    {
+        // Without Chromium the tests are skipped outside CI and fail in CI (BrowserFactAttribute);
+        // either way there is nothing to start here.
+        if (!ChromiumInstalled) return;
+        Assertions.SetDefaultExpectTimeout(TimeoutMs);
+        _ = ServerAddress; // starts Kestrel; the demo data is written before it listens
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ChromiumArgs,
+            Timeout = 60_000,
+        });
+    }
+
+    /// <summary>A fresh context and page on the app, recording console errors and uncaught page errors.</summary>
+    public async Task<PageSession> OpenAsync(ColorScheme colorScheme = ColorScheme.Light)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = ServerAddress.ToString(),
+            ColorScheme = colorScheme,
+        });
+        context.SetDefaultTimeout(TimeoutMs);
+        context.SetDefaultNavigationTimeout(TimeoutMs);
+        return new PageSession(context, await context.NewPageAsync());
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        await _app.DisposeAsync();
+        await _factory.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "Browser";
+}

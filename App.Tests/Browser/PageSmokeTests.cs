@@ -1,0 +1,35 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dashboard.Tests.Browser;
+
+[Collection(BrowserCollection.Name)]
+public sealed class PageSmokeTests(BrowserFixture browser)
+{
+    [BrowserTheory]
+    [InlineData("/", 200, "Overview")]
+    [InlineData("/events", 200, "Event definitions")]
+    [InlineData("/events/new", 200, "New event")]
+    [InlineData("/events/USER_REGISTERED", 200, "USER_REGISTERED")]
+    [InlineData("/quarantine", 200, "Quarantine")]
+    [InlineData("/events/NOPE", 200, "NOPE")]
+    [InlineData("/some-missing-page", 404, "Page not found")]
+    public async Task Open_Page_ShowsHeadingWithoutErrors(string path, int status, string heading)
+    {
+        await using var session = await browser.OpenAsync();
+        var response = await session.GotoAsync(path);
+        Assert.NotNull(response);
+        Assert.Equal(status, response.Status);
+        var h1 = session.Page.Locator("h1");
+        await Expect(h1).ToHaveTextAsync(heading);
+
+        await session.WaitForInteractiveAsync();
+        await Expect(h1).ToHaveTextAsync(heading);
+        // The interactive render has loaded its data: no progress bar, no grid still loading.
+        await Expect(session.Page.GetByRole(AriaRole.Progressbar)).ToHaveCountAsync(0);
+        await Expect(session.Page.GetByText("Loading…")).ToHaveCountAsync(0);
+
+        // A page that answers 404 makes Chromium log the document's status; its status is asserted above.
+        Assert.DoesNotContain(session.Errors, e => !(status >= 400 && e.IsErrorStatusOf(response.Url)));
+    }
+}

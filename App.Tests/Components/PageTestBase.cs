@@ -1,0 +1,73 @@
+using Bunit;
+using Dashboard.Data;
+using Dashboard.Ingest;
+using Dashboard.Live;
+using Dashboard.Schema;
+using Dashboard.Tests.TestSupport;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace Dashboard.Tests.Components;
+
+/// <summary>
+/// Shared setup for page tests: a real app on its own SQLite file supplies the queries and
+/// writers, bUnit renders the page with MudBlazor's services and loose JS interop, and both are
+/// disposed asynchronously.
+/// </summary>
+public abstract class PageTestBase : IAsyncLifetime
+{
+    /// <summary>Loads run against SQLite on a busy machine: wait generously, never retry.</summary>
+    protected static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    protected DashboardFactory Factory { get; } = new();
+
+    protected BunitContext Context { get; } = new();
+
+    public Task InitializeAsync()
+    {
+        var app = Factory.Services; // starts the app: migrations and the seeded taxonomy
+        Context.JSInterop.Mode = JSRuntimeMode.Loose;
+        Context.Services.AddMudServices();
+        Context.Services.AddSingleton(app.GetRequiredService<IDbContextFactory<DashboardDbContext>>());
+        Context.Services.AddSingleton(app.GetRequiredService<OverviewQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<IngestNotifier>());
+        Context.Services.AddSingleton(app.GetRequiredService<EventDefinitionsQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<QuarantineQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<QuarantineReplayer>());
+        Context.Services.AddSingleton(app.GetRequiredService<TaxonomyEditor>());
+        // The renderer is built from the services, so it comes last.
+        Context.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Context.DisposeAsync();
+        await Factory.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Renders a page after a popover provider, as the layout would (selects and menus need one).
+    /// Query-string parameters come from <paramref name="uri"/>, as in the browser.
+    /// </summary>
+    protected IRenderedComponent<TPage> RenderPage<TPage>(Action<ComponentParameterCollectionBuilder<TPage>>? parameters = null, string? uri = null)
+        where TPage : IComponent
+    {
+        if (uri is not null) Navigation.NavigateTo(uri);
+        Context.Render<MudPopoverProvider>();
+        return Context.Render<TPage>(parameters ?? (_ => { }));
+    }
+
+    protected NavigationManager Navigation => Context.Services.GetRequiredService<NavigationManager>();
+
+    /// <summary>Posts events to the running app through the real ingest endpoint.</summary>
+    protected async Task PostAsync(params object[] events)
+    {
+        using var client = Factory.CreateIngestClient();
+        var response = await client.PostAsync("/ingest", System.Net.Http.Json.JsonContent.Create(new { batch = events }));
+        response.EnsureSuccessStatusCode();
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Dashboard.Data;
+using Dashboard.Data.Seeding;
+using Dashboard.Flags;
+using Dashboard.Ingest;
+using Microsoft.Extensions.Configuration;
+
+namespace Dashboard.Tests.Data;
+
+/// <summary>The demo data set must tell the story the pages are built to show.</summary>
+public sealed class DemoDataGeneratorTests
+{
+    private const long Day = 24 * 60 * 60 * 1000L;
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly SeedData Seed = new(new ConfigurationBuilder().Build());
+    private static readonly DemoSettings Settings = Seed.Read<DemoSettings>("demo.json");
+    private static readonly int Rollout = Seed.Flags(0).Single(f => f.Key == Settings.OnboardingFlag).RolloutBasisPoints;
+
+    // Generated once for the whole class: the set has tens of thousands of events.
+    private static readonly Lazy<List<ValidEvent>> Events = new(() => DemoDataGenerator.Generate(Settings, Rollout, Now).ToList());
+
+    [Fact]
+    public void Generate_SameSettingsAndNow_GivesIdenticalEvents()
+    {
+        var again = DemoDataGenerator.Generate(Settings, Rollout, Now).ToList();
+
+        Assert.NotEmpty(again);
+        Assert.Equal(Events.Value, again);
+    }
+
+    [Fact]
+    public void Generate_OtherSeed_GivesOtherEvents()
+    {
+        var other = DemoDataGenerator.Generate(Settings with { Seed = Settings.Seed + 1 }, Rollout, Now).ToList();
+
+        Assert.NotEqual(Events.Value, other);
+    }
+
+    [Fact]
+    public void Generate_EveryUser_SignsUpOnceWithinTheWeeks()
+    {
+        var start = Now.AddDays(-7 * Settings.Weeks).ToUnixTimeMilliseconds();
+        var end = Now.ToUnixTimeMilliseconds();
+        var signups = Events.Value.Where(e => e.Name == "USER_REGISTERED").ToList();
+
+        Assert.Equal(Settings.Users, signups.Count);
+        Assert.Equal(Settings.Users, signups.Select(e => e.UserKey).Distinct().Count());
+        Assert.All(signups, e => Assert.InRange(e.Timestamp, start, end));
+        // Signups are spread over the period, not bunched: every week has some.
+        var perWeek = signups.GroupBy(e => (e.Timestamp - start) / (7 * Day)).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(Settings.Weeks, perWeek.Count);
+        Assert.All(perWeek.Values, n => Assert.InRange(n, Settings.Users / Settings.Weeks / 2, Settings.Users / Settings.Weeks * 2));
+    }
+
+    [Fact]
+    public void Generate_EveryEvent_IsBetweenItsUsersSignupAndNow()
+    {
+        var signup = Events.Value.Where(e => e.Name == "USER_REGISTERED").ToDictionary(e => e.UserKey, e => e.Timestamp);
+        var end = Now.ToUnixTimeMilliseconds();
+
+        Assert.All(Events.Value, e => Assert.InRange(e.Timestamp, signup[e.UserKey], end));
+        Assert.Equal(Events.Value.Count, Events.Value.Select(e => e.MessageId).Distinct().Count());
+    }
+
+    [Fact]
+    public void Generate_NewOnboardingFlow_ActivatesAbout34PercentAndTheOthersAbout12()
+    {
+        var byUser = Events.Value.GroupBy(e => e.UserKey).ToList();
+        var end = Now.ToUnixTimeMilliseconds();
+        int newFlowUsers = 0, newFlowActivated = 0, otherUsers = 0, otherActivated = 0;
+        foreach (var user in byUser)
+        {
+            var signup = user.Single(e => e.Name == "USER_REGISTERED").Timestamp;
+            // Users whose 7-day window is still open are pending, not failures (the activation definition).
+            if (signup + 7 * Day > end) continue;
+            var traits = JsonDocument.Parse(user.Single(e => e.Type == MessageType.Identify).TraitsJson!).RootElement;
+            var newFlow = traits.GetProperty("cohort").GetString() == "beta"
+                          || Bucketing.InRollout(Settings.OnboardingFlag, user.Key, Rollout);
+            var activated = user.Any(e => e.Name == "PROJECT_CREATED" && e.Timestamp >= signup && e.Timestamp <= signup + 7 * Day);
+            if (newFlow) { newFlowUsers++; if (activated) newFlowActivated++; }
+            else { otherUsers++; if (activated) otherActivated++; }
+        }
+
+        // Both groups are large enough for the rates to be meaningful (beta share 12%, rollout 10% of the rest).
+        Assert.InRange(newFlowUsers, 300, 1000);
+        Assert.InRange(otherUsers, 1500, 3000);
+        Assert.InRange((double)newFlowActivated / newFlowUsers, 0.29, 0.39);
+        Assert.InRange((double)otherActivated / otherUsers, 0.10, 0.14);
+    }
+
+    [Fact]
+    public void Generate_Features_SomeUnderFivePercentAdoption()
+    {
+        var activeUsers = Events.Value.Select(e => e.UserKey).Distinct().Count();
+        var adoption = Events.Value
+            .Where(e => e.Name == "FEATURE_ENGAGED")
+            .GroupBy(e => JsonDocument.Parse(e.PropertiesJson).RootElement.GetProperty("featureName").GetString()!)
+            .ToDictionary(g => g.Key, g => (double)g.Select(e => e.UserKey).Distinct().Count() / activeUsers);
+
+        // Every configured feature is used by someone; the report has both popular and unused ones.
+        Assert.Equal(Settings.Features.Select(f => f.Name).Order(), adoption.Keys.Order());
+        Assert.Contains(adoption, a => a.Value < 0.05);
+        Assert.Contains(adoption, a => a.Value > 0.5);
+    }
+}
