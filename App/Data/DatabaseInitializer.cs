@@ -46,7 +46,7 @@ public sealed class DatabaseInitializer(
         if (configuration.GetValue("Demo:Seed", true))
         {
             var written = await DemoDataWriter.SeedIfEmptyAsync(dbFactory, database, seed, clock, ct);
-            if (written > 0) logger.LogInformation("Demo data: {Events} events written", written);
+            if (written > 0) logger.LogInformation("Demo data: {Messages} messages written (events and identify calls)", written);
         }
 
         lifetime.ApplicationStarted.Register(() => PrintBanner(newWriteKey));
