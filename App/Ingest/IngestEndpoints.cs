@@ -25,6 +25,9 @@ public static class IngestEndpoints
             app.MapPost(path, HandleAsync)
                 .WithTags("Ingest")
                 .WithName(path == "/ingest" ? "Ingest" : "Ingest" + path.Replace("/", "_"))
+                .WithSummary(path == "/ingest" ? "Ingest one event or a batch" : $"Segment-compatible alias of /ingest")
+                .WithDescription("Takes one event or { batch: [...], sentAt?, userId?, anonymousId?, writeKey? }. " +
+                                 "Answers after the accepted events are committed; each item is judged alone and rejected items are quarantined.")
                 .Accepts<JsonElement>("application/json")
                 .Produces<IngestResponse>()
                 .Produces<IngestError>(StatusCodes.Status400BadRequest)
