@@ -19,7 +19,7 @@ switch (command)
         return 0;
     case "load":
         // Load against a server that is already running: load URL KEY EVENTS_PER_REQUEST
-        var r = await LoadGenerator.RunAsync(new Uri(args[1]), args[2], int.Parse(args[3]), 64, TimeSpan.FromSeconds(10));
+        var r = await LoadGenerator.RunAsync(new Uri(args[1]), args[2], int.Parse(args[3]), 64, TimeSpan.FromSeconds(args.Length > 4 ? int.Parse(args[4]) : 10));
         Console.WriteLine(r);
         return 0;
     default:
