@@ -21,6 +21,7 @@ public static class DashboardSetup
         services.AddSingleton<EventDefinitionsQuery>();
         services.AddSingleton<QuarantineQuery>();
         services.AddSingleton<TaxonomyEditor>();
+        services.AddDashboardAnalytics(builder.Configuration);
         services.AddDashboardJobs();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -41,6 +42,7 @@ public static class DashboardSetup
         app.MapHealthChecks("/healthz");
         app.MapIngest();
         app.MapSchemaEndpoints();
+        app.MapDashboardAnalytics();
         app.MapDashboardJobs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

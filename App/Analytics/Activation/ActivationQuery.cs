@@ -1,0 +1,91 @@
+using System.Text.Json.Serialization;
+using Dashboard.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Analytics.Activation;
+
+public sealed record ActivationRequest(DateOnly From, DateOnly To, string Signup = ActivationRequest.DefaultSignup,
+    string Activation = ActivationRequest.DefaultActivation, TimeSpan? Within = null, string? BreakdownTrait = null)
+{
+    public const string DefaultSignup = "USER_REGISTERED";
+    public const string DefaultActivation = "PROJECT_CREATED";
+    public static readonly TimeSpan DefaultWithin = TimeSpan.FromDays(7);
+}
+
+public sealed record ActivationCounts(int SignedUp, int Activated, int Pending)
+{
+    /// <summary>activated / (signed up − pending); null (cannot compute) when that is 0.</summary>
+    public double? Rate => SignedUp - Pending == 0 ? null : (double)Activated / (SignedUp - Pending);
+}
+
+public sealed record ActivationGroup(string Value, int SignedUp, int Activated, int Pending, double? Rate);
+
+public sealed record ActivationResult(int SignedUp, int Activated, int Pending, double? Rate,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ActivationGroup>? Breakdown);
+
+/// <summary>
+/// Activation over the inclusive UTC days [from, to]. Signed up = users whose first ever `signup`
+/// event (not the first inside the range) has its timestamp in [from, to]. Activated = those with an
+/// `activation` event at or after that first signup and at most `within` after it (an event at
+/// exactly signup + within counts). Pending = not activated while the window has not ended at now
+/// (now ≤ signup + within). Rate = activated / (signed up − pending), null when that denominator is
+/// 0. With a trait, users are also grouped by that key of Users.Traits (missing: "(none)").
+/// </summary>
+public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
+{
+    public async Task<ActivationResult> RunAsync(ActivationRequest request, CancellationToken ct = default)
+    {
+        var fromMs = UtcCalendar.StartMs(request.From);
+        var endMs = UtcCalendar.EndMs(request.To);
+        var withinMs = (long)(request.Within ?? ActivationRequest.DefaultWithin).TotalMilliseconds;
+        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var (signup, activation) = (request.Signup, request.Activation);
+        var withTraits = request.BreakdownTrait is not null;
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // One row per signed-up user: the sufficient statistics (signup time, activated) and, only
+        // for a breakdown, the traits text, read in C# so the SQL needs no JSON dialect.
+        var firstSignups = db.Events
+            .Where(e => e.Name == signup)
+            .GroupBy(e => e.UserId)
+            .Select(g => new { UserId = g.Key, At = g.Min(e => e.Timestamp) })
+            .Where(s => s.At >= fromMs && s.At < endMs);
+        var rows = await firstSignups
+            .Select(s => new
+            {
+                s.At,
+                Activated = db.Events.Any(a => a.UserId == s.UserId && a.Name == activation
+                                               && a.Timestamp >= s.At && a.Timestamp <= s.At + withinMs),
+                Traits = withTraits ? db.Users.Where(u => u.Id == s.UserId).Select(u => u.Traits).FirstOrDefault() : null,
+            })
+            .ToListAsync(ct);
+
+        ActivationCounts Count(IEnumerable<(long At, bool Activated)> users)
+        {
+            int signedUp = 0, activated = 0, pending = 0;
+            foreach (var (at, isActivated) in users)
+            {
+                signedUp++;
+                if (isActivated) activated++;
+                else if (nowMs <= at + withinMs) pending++;
+            }
+            return new ActivationCounts(signedUp, activated, pending);
+        }
+
+        var total = Count(rows.Select(r => (r.At, r.Activated)));
+        List<ActivationGroup>? breakdown = null;
+        if (withTraits)
+        {
+            breakdown = rows
+                .GroupBy(r => JsonText.Value(r.Traits, request.BreakdownTrait!))
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g =>
+                {
+                    var c = Count(g.Select(r => (r.At, r.Activated)));
+                    return new ActivationGroup(g.Key, c.SignedUp, c.Activated, c.Pending, c.Rate);
+                })
+                .ToList();
+        }
+        return new ActivationResult(total.SignedUp, total.Activated, total.Pending, total.Rate, breakdown);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Text;
+
+namespace Dashboard.Analytics;
+
+/// <summary>RFC 4180 CSV: comma-separated, CRLF line ends, fields quoted when they hold a comma, quote or line break.</summary>
+public sealed class Csv
+{
+    private readonly StringBuilder _text = new();
+
+    public Csv Row(params object?[] fields)
+    {
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (i > 0) _text.Append(',');
+            _text.Append(Field(fields[i]));
+        }
+        _text.Append("\r\n");
+        return this;
+    }
+
+    public IResult ToResult() => Results.Text(_text.ToString(), "text/csv; charset=utf-8");
+
+    public override string ToString() => _text.ToString();
+
+    private static string Field(object? value)
+    {
+        var text = value switch
+        {
+            null => "",
+            double d => d.ToString("0.##########", CultureInfo.InvariantCulture),
+            bool b => b ? "true" : "false",
+            DateOnly day => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => value.ToString() ?? "",
+        };
+        return text.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
+    }
+}

@@ -1,0 +1,170 @@
+using Dashboard.Analytics.Activation;
+using Dashboard.Analytics.Activity;
+using Dashboard.Analytics.Engagement;
+using Dashboard.Analytics.Funnels;
+using Dashboard.Analytics.Retention;
+using P = Dashboard.Analytics.InsightsParameters;
+
+namespace Dashboard.Analytics;
+
+/// <summary>
+/// The read API under <c>/api/insights</c>: thin handlers that parse the query string, run one query
+/// and answer JSON, or CSV with <c>format=csv</c>. A parameter the API cannot use is a 400 with
+/// <c>{ "error" }</c>.
+/// </summary>
+public static class InsightsEndpoints
+{
+    private const string AllLabel = "(all)";
+
+    public static RouteGroupBuilder MapInsights(this IEndpointRouteBuilder app)
+    {
+        // The one place access control attaches to every read endpoint (group.RequireAuthorization(...)).
+        var group = app.MapGroup("/api/insights")
+            .WithTags("Insights")
+            .AddEndpointFilter(async (context, next) =>
+            {
+                try
+                {
+                    return await next(context);
+                }
+                catch (InsightsParameterException ex)
+                {
+                    return Results.Json(new InsightsError(ex.Message), statusCode: StatusCodes.Status400BadRequest);
+                }
+            });
+
+        group.MapGet("/activity", ActivityAsync)
+            .WithName("InsightsActivity")
+            .WithSummary("Active users and events per day or ISO week")
+            .WithDescription("from, to: inclusive UTC days (YYYY-MM-DD, at most 400 days); interval: day (default) or week; format: json or csv. " +
+                             "Active users = distinct identities with at least one event in the bucket; every bucket is listed.")
+            .Produces<ActivityResult>()
+            .Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .Produces<InsightsError>(StatusCodes.Status400BadRequest);
+
+        group.MapGet("/activation", ActivationAsync)
+            .WithName("InsightsActivation")
+            .WithSummary("Signed-up, activated and pending users and the activation rate")
+            .WithDescription("Users whose first signup event (default USER_REGISTERED) falls in [from, to]; activated when the activation event " +
+                             "(default PROJECT_CREATED) follows within `within` (default 7d, inclusive). rate = activated / (signedUp - pending), " +
+                             "null when that is 0. breakdown: a user trait such as cohort or plan.")
+            .Produces<ActivationResult>()
+            .Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .Produces<InsightsError>(StatusCodes.Status400BadRequest);
+
+        group.MapGet("/funnel", FunnelAsync)
+            .WithName("InsightsFunnel")
+            .WithSummary("Ordered funnel with a window from the first step")
+            .WithDescription("steps: at least two comma-separated event names; window: default 14d (exactly the window counts); " +
+                             "from, to bound the first step. breakdown: a property of the first step's event, or user.<trait>.")
+            .Produces<FunnelResult>()
+            .Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .Produces<InsightsError>(StatusCodes.Status400BadRequest);
+
+        group.MapGet("/features", FeaturesAsync)
+            .WithName("InsightsFeatures")
+            .WithSummary("Feature engagement: events, users, adoption and weekly trend per featureName")
+            .WithDescription("FEATURE_ENGAGED events in [from, to] by properties.featureName; adoption = users / active users of the period; " +
+                             "unused when adoption is under Analytics:UnusedAdoption (default 0.05).")
+            .Produces<FeatureEngagementResult>()
+            .Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .Produces<InsightsError>(StatusCodes.Status400BadRequest);
+
+        group.MapGet("/retention", RetentionAsync)
+            .WithName("InsightsRetention")
+            .WithSummary("Weekly retention cohorts by the ISO week of each user's first event")
+            .WithDescription("Cohorts of users whose first event falls in [from, to]; cell n = share of the cohort active in week n, up to the current week.")
+            .Produces<RetentionResult>()
+            .Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .Produces<InsightsError>(StatusCodes.Status400BadRequest);
+
+        return group;
+    }
+
+    private static async Task<IResult> ActivityAsync(string? from, string? to, string? interval, string? format,
+        ActivityQuery query, CancellationToken ct)
+    {
+        var range = P.Range(from, to);
+        var bucket = P.Interval(interval);
+        var output = P.Format(format);
+        var result = await query.RunAsync(range.From, range.To, bucket, ct);
+        if (output == InsightsFormat.Json) return Results.Ok(result);
+        var csv = new Csv().Row("start", "activeUsers", "events");
+        foreach (var p in result.Points) csv.Row(p.Start, p.ActiveUsers, p.Events);
+        return csv.ToResult();
+    }
+
+    private static async Task<IResult> ActivationAsync(string? from, string? to, string? signup, string? activation,
+        string? within, string? breakdown, string? format, ActivationQuery query, CancellationToken ct)
+    {
+        var range = P.Range(from, to);
+        var request = new ActivationRequest(range.From, range.To,
+            P.EventName("signup", signup, ActivationRequest.DefaultSignup),
+            P.EventName("activation", activation, ActivationRequest.DefaultActivation),
+            P.Duration("within", within, ActivationRequest.DefaultWithin),
+            P.Trait(breakdown));
+        var output = P.Format(format);
+        var result = await query.RunAsync(request, ct);
+        if (output == InsightsFormat.Json) return Results.Ok(result);
+        var csv = new Csv();
+        if (result.Breakdown is null)
+            return csv.Row("signedUp", "activated", "pending", "rate")
+                .Row(result.SignedUp, result.Activated, result.Pending, result.Rate).ToResult();
+        csv.Row("breakdown", "signedUp", "activated", "pending", "rate")
+            .Row(AllLabel, result.SignedUp, result.Activated, result.Pending, result.Rate);
+        foreach (var g in result.Breakdown) csv.Row(g.Value, g.SignedUp, g.Activated, g.Pending, g.Rate);
+        return csv.ToResult();
+    }
+
+    private static async Task<IResult> FunnelAsync(string? steps, string? window, string? from, string? to,
+        string? breakdown, string? format, FunnelQuery query, CancellationToken ct)
+    {
+        var request = new FunnelRequest(P.Steps(steps), default, default,
+            P.Duration("window", window, FunnelRequest.DefaultWindow), P.FunnelBreakdown(breakdown));
+        var range = P.Range(from, to);
+        request = request with { From = range.From, To = range.To };
+        var output = P.Format(format);
+        var result = await query.RunAsync(request, ct);
+        if (output == InsightsFormat.Json) return Results.Ok(result);
+        // One row per step; openWindowUsers belongs to the whole funnel (or group) and repeats on its rows.
+        var csv = new Csv().Row("breakdown", "step", "event", "users", "conversionFromStart", "conversionFromPrevious",
+            "medianSecondsFromPrevious", "openWindowUsers");
+        void Rows(string label, IReadOnlyList<FunnelStep> rows, int open)
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var s = rows[i];
+                csv.Row(label, i + 1, s.Event, s.Users, s.ConversionFromStart, s.ConversionFromPrevious, s.MedianSecondsFromPrevious, open);
+            }
+        }
+        Rows(AllLabel, result.Steps, result.OpenWindowUsers);
+        foreach (var g in result.Breakdown ?? []) Rows(g.Value, g.Steps, g.OpenWindowUsers);
+        return csv.ToResult();
+    }
+
+    private static async Task<IResult> FeaturesAsync(string? from, string? to, string? format,
+        FeatureEngagementQuery query, CancellationToken ct)
+    {
+        var range = P.Range(from, to);
+        var output = P.Format(format);
+        var result = await query.RunAsync(range.From, range.To, ct);
+        if (output == InsightsFormat.Json) return Results.Ok(result);
+        var csv = new Csv().Row("featureName", "events", "users", "activeUsers", "adoption", "unused");
+        foreach (var f in result.Features) csv.Row(f.FeatureName, f.Events, f.Users, result.ActiveUsers, f.Adoption, f.Unused);
+        return csv.ToResult();
+    }
+
+    private static async Task<IResult> RetentionAsync(string? from, string? to, string? format,
+        RetentionQuery query, CancellationToken ct)
+    {
+        var range = P.Range(from, to);
+        var output = P.Format(format);
+        var result = await query.RunAsync(range.From, range.To, ct);
+        if (output == InsightsFormat.Json) return Results.Ok(result);
+        var weeks = result.Cohorts.Select(c => c.Retention.Count).DefaultIfEmpty(0).Max();
+        var csv = new Csv().Row(["week", "users", .. Enumerable.Range(0, weeks).Select(n => (object?)$"week{n}")]);
+        foreach (var c in result.Cohorts)
+            csv.Row([c.Week, c.Users, .. c.Retention.Select(r => (object?)r)]);
+        return csv.ToResult();
+    }
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Dashboard.Analytics.Activity;
+using Dashboard.Analytics.Funnels;
+
+namespace Dashboard.Analytics;
+
+public sealed record InsightsError(string Error);
+
+/// <summary>A query-string value the read API cannot use; answered with 400 and the message.</summary>
+public sealed class InsightsParameterException(string message) : Exception(message);
+
+public enum InsightsFormat { Json, Csv }
+
+/// <summary>Parsing and limits of the read API's query strings.</summary>
+public static partial class InsightsParameters
+{
+    public const int MaxRangeDays = 400;
+    public const int MaxSteps = 20;
+
+    public static (DateOnly From, DateOnly To) Range(string? from, string? to)
+    {
+        var f = Date("from", from);
+        var t = Date("to", to);
+        if (f > t) throw new InsightsParameterException($"'from' ({from}) is after 'to' ({to})");
+        var days = t.DayNumber - f.DayNumber + 1;
+        if (days > MaxRangeDays)
+            throw new InsightsParameterException($"the range covers {days} days; at most {MaxRangeDays} are allowed");
+        return (f, t);
+    }
+
+    private static DateOnly Date(string name, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) throw new InsightsParameterException($"'{name}' is required (YYYY-MM-DD)");
+        if (!DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            throw new InsightsParameterException($"'{name}' must be a date as YYYY-MM-DD, got '{value}'");
+        return date;
+    }
+
+    public static ActivityInterval Interval(string? value) => value switch
+    {
+        null or "" or "day" => ActivityInterval.Day,
+        "week" => ActivityInterval.Week,
+        _ => throw new InsightsParameterException($"'interval' must be day or week, got '{value}'"),
+    };
+
+    public static InsightsFormat Format(string? value) => value switch
+    {
+        null or "" or "json" => InsightsFormat.Json,
+        "csv" => InsightsFormat.Csv,
+        _ => throw new InsightsParameterException($"'format' must be json or csv, got '{value}'"),
+    };
+
+    /// <summary>A duration as a positive whole number of days (<c>7d</c>) or hours (<c>36h</c>), at most 400 days.</summary>
+    public static TimeSpan Duration(string name, string? value, TimeSpan fallback)
+    {
+        if (string.IsNullOrEmpty(value)) return fallback;
+        var m = DurationPattern().Match(value);
+        if (!m.Success || !int.TryParse(m.Groups[1].Value, CultureInfo.InvariantCulture, out var n) || n == 0)
+            throw new InsightsParameterException($"'{name}' must be a positive number of days or hours such as 7d or 36h, got '{value}'");
+        var span = m.Groups[2].Value == "d" ? TimeSpan.FromDays(n) : TimeSpan.FromHours(n);
+        if (span > TimeSpan.FromDays(MaxRangeDays))
+            throw new InsightsParameterException($"'{name}' may be at most {MaxRangeDays} days, got '{value}'");
+        return span;
+    }
+
+    public static string EventName(string name, string? value, string fallback) =>
+        string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
+
+    public static IReadOnlyList<string> Steps(string? value)
+    {
+        var steps = (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (steps.Length < 2)
+            throw new InsightsParameterException("'steps' must name at least two events, comma-separated (steps=A,B)");
+        if (steps.Length > MaxSteps)
+            throw new InsightsParameterException($"'steps' may name at most {MaxSteps} events");
+        return steps;
+    }
+
+    /// <summary>A user trait key, optionally written <c>user.key</c>.</summary>
+    public static string? Trait(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var key = value.StartsWith("user.", StringComparison.Ordinal) ? value["user.".Length..] : value;
+        if (key.Length == 0) throw new InsightsParameterException("'breakdown' names no trait");
+        return key;
+    }
+
+    /// <summary><c>user.key</c>: a user trait; <c>key</c> or <c>event.key</c>: a property of the first step's event.</summary>
+    public static FunnelBreakdown? FunnelBreakdown(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var (source, key) = value.StartsWith("user.", StringComparison.Ordinal)
+            ? (FunnelBreakdownSource.UserTrait, value["user.".Length..])
+            : (FunnelBreakdownSource.FirstStepProperty, value.StartsWith("event.", StringComparison.Ordinal) ? value["event.".Length..] : value);
+        if (key.Length == 0) throw new InsightsParameterException("'breakdown' names no property");
+        return new FunnelBreakdown(source, key);
+    }
+
+    [GeneratedRegex(@"^([0-9]{1,6})([dh])$")]
+    private static partial Regex DurationPattern();
+}

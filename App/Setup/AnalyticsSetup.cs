@@ -1,0 +1,29 @@
+using Dashboard.Analytics;
+using Dashboard.Analytics.Activation;
+using Dashboard.Analytics.Activity;
+using Dashboard.Analytics.Engagement;
+using Dashboard.Analytics.Funnels;
+using Dashboard.Analytics.Retention;
+
+namespace Dashboard.Setup;
+
+public static class AnalyticsSetup
+{
+    public static IServiceCollection AddDashboardAnalytics(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<AnalyticsOptions>(configuration.GetSection("Analytics"));
+        // Stateless: each run opens its own DbContext from the factory.
+        services.AddSingleton<ActivityQuery>();
+        services.AddSingleton<ActivationQuery>();
+        services.AddSingleton<FunnelQuery>();
+        services.AddSingleton<FeatureEngagementQuery>();
+        services.AddSingleton<RetentionQuery>();
+        return services;
+    }
+
+    public static WebApplication MapDashboardAnalytics(this WebApplication app)
+    {
+        app.MapInsights();
+        return app;
+    }
+}
