@@ -33,6 +33,13 @@ public sealed record ActivationResult(int SignedUp, int Activated, int Pending, 
 /// </summary>
 public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
+    private sealed class SignupRow
+    {
+        public long UserId { get; set; }
+        public long At { get; set; }
+        public int Activated { get; set; }
+    }
+
     public async Task<ActivationResult> RunAsync(ActivationRequest request, CancellationToken ct = default)
     {
         var fromMs = UtcCalendar.StartMs(request.From);
@@ -43,22 +50,24 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
         var withTraits = request.BreakdownTrait is not null;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // One row per signed-up user: the sufficient statistics (signup time, activated) and, only
-        // for a breakdown, the traits text, read in C# so the SQL needs no JSON dialect.
-        var firstSignups = db.Events
-            .Where(e => e.Name == signup)
-            .GroupBy(e => e.UserId)
-            .Select(g => new { UserId = g.Key, At = g.Min(e => e.Timestamp) })
-            .Where(s => s.At >= fromMs && s.At < endMs);
-        var rows = await firstSignups
-            .Select(s => new
-            {
-                s.At,
-                Activated = db.Events.Any(a => a.UserId == s.UserId && a.Name == activation
-                                               && a.Timestamp >= s.At && a.Timestamp <= s.At + withinMs),
-                Traits = withTraits ? db.Users.Where(u => u.Id == s.UserId).Select(u => u.Traits).FirstOrDefault() : null,
-            })
-            .ToListAsync(ct);
+        // One row per signed-up user with the sufficient statistics (first signup time, activated);
+        // portable SQL. Traits are read only for a breakdown, and parsed in C# so no JSON dialect is needed.
+        var rows = await db.Database.SqlQuery<SignupRow>($"""
+            SELECT s."UserId", s."At",
+                   CASE WHEN EXISTS (SELECT 1 FROM "Events" AS a
+                                     WHERE a."UserId" = s."UserId" AND a."Name" = {activation}
+                                       AND a."Timestamp" >= s."At" AND a."Timestamp" <= s."At" + {withinMs})
+                        THEN 1 ELSE 0 END AS "Activated"
+            FROM (SELECT "UserId", MIN("Timestamp") AS "At" FROM "Events" WHERE "Name" = {signup} GROUP BY "UserId") AS s
+            WHERE s."At" >= {fromMs} AND s."At" < {endMs}
+            """).ToListAsync(ct);
+        Dictionary<long, string> traits = [];
+        if (withTraits)
+        {
+            var ids = rows.Select(r => r.UserId).ToList();
+            traits = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id))
+                .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, request.BreakdownTrait!), ct);
+        }
 
         ActivationCounts Count(IEnumerable<(long At, bool Activated)> users)
         {
@@ -72,16 +81,16 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
             return new ActivationCounts(signedUp, activated, pending);
         }
 
-        var total = Count(rows.Select(r => (r.At, r.Activated)));
+        var total = Count(rows.Select(r => (r.At, r.Activated == 1)));
         List<ActivationGroup>? breakdown = null;
         if (withTraits)
         {
             breakdown = rows
-                .GroupBy(r => JsonText.Value(r.Traits, request.BreakdownTrait!))
+                .GroupBy(r => traits.GetValueOrDefault(r.UserId, JsonText.None))
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g =>
                 {
-                    var c = Count(g.Select(r => (r.At, r.Activated)));
+                    var c = Count(g.Select(r => (r.At, r.Activated == 1)));
                     return new ActivationGroup(g.Key, c.SignedUp, c.Activated, c.Pending, c.Rate);
                 })
                 .ToList();

@@ -1,0 +1,193 @@
+using Dashboard.Analytics.Funnels;
+using Dashboard.Tests.TestSupport;
+using static Dashboard.Tests.Analytics.AnalyticsData;
+
+namespace Dashboard.Tests.Analytics.Funnels;
+
+public sealed class FunnelQueryTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = T("2026-03-20T12:00:00Z");
+    private static readonly TimeSpan TwoDays = TimeSpan.FromDays(2);
+    private readonly DashboardFactory _factory = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    private FunnelQuery Query() => new(_factory.Db(), new FixedClock(Now));
+
+    // Steps VIEW → CART → BUY, window 2 days, range 03-02..03-08, now 03-20 (every window closed).
+    //   f1 VIEW 03-02 10:00, CART 03-02 10:00 (same instant), BUY 03-04 10:00:00 (exactly 2 days) → 3; gaps 0 s, 172800 s
+    //   f2 VIEW 03-02 10:00, CART 03-03 10:00, BUY 03-04 10:00:01 (one second past the window)     → 2; gap 86400 s
+    //   f3 BUY 03-03 09:00, CART 03-03 10:00, VIEW 03-03 11:00 (reverse order)                    → 1
+    //   f4 VIEW 03-02 08:00 (its CART 03-05 08:00 is 3 days later), VIEW 03-04 08:00, CART 03-05 08:00,
+    //      BUY 03-05 09:00 → the second attempt reaches 3; gaps 86400 s, 3600 s
+    //   f5 VIEW 03-01 10:00 (before `from`), CART, BUY 03-02                                        → never starts
+    //   f6 VIEW 03-08 23:59:59 (last second of `to`), CART 03-09 00:00:00                           → 2; gap 1 s
+    // VIEW 5 users (f1 f2 f3 f4 f6): from start 1, from previous 1, no median.
+    // CART 4 (f1 f2 f4 f6): 4/5 = 0.8 and 0.8; gaps 0, 1, 86400, 86400 → median (1 + 86400) / 2 = 43200.5.
+    // BUY  2 (f1 f4): 2/5 = 0.4, 2/4 = 0.5; gaps 3600, 172800 → median 88200. openWindowUsers 0.
+    private Task SeedOrderedAsync() => new AnalyticsData(_factory.Services)
+        .Event("f1", "VIEW", "2026-03-02T10:00:00Z").Event("f1", "CART", "2026-03-02T10:00:00Z").Event("f1", "BUY", "2026-03-04T10:00:00Z")
+        .Event("f2", "VIEW", "2026-03-02T10:00:00Z").Event("f2", "CART", "2026-03-03T10:00:00Z").Event("f2", "BUY", "2026-03-04T10:00:01Z")
+        .Event("f3", "BUY", "2026-03-03T09:00:00Z").Event("f3", "CART", "2026-03-03T10:00:00Z").Event("f3", "VIEW", "2026-03-03T11:00:00Z")
+        .Event("f4", "VIEW", "2026-03-02T08:00:00Z").Event("f4", "VIEW", "2026-03-04T08:00:00Z")
+        .Event("f4", "CART", "2026-03-05T08:00:00Z").Event("f4", "BUY", "2026-03-05T09:00:00Z")
+        .Event("f5", "VIEW", "2026-03-01T10:00:00Z").Event("f5", "CART", "2026-03-02T10:00:00Z").Event("f5", "BUY", "2026-03-02T11:00:00Z")
+        .Event("f6", "VIEW", "2026-03-08T23:59:59Z").Event("f6", "CART", "2026-03-09T00:00:00Z")
+        .SaveAsync();
+
+    [Fact]
+    public async Task RunAsync_TiesEdgesAndReverseOrder_CountsFurthestStepPerUser()
+    {
+        await SeedOrderedAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW", "CART", "BUY"], D("2026-03-02"), D("2026-03-08"), TwoDays));
+
+        Assert.Equal(
+        [
+            new FunnelStep("VIEW", 5, 1.0, 1.0, null),
+            new FunnelStep("CART", 4, 0.8, 0.8, 43200.5),
+            new FunnelStep("BUY", 2, 0.4, 0.5, 88200),
+        ], result.Steps);
+        Assert.Equal(0, result.OpenWindowUsers);
+        Assert.Null(result.Breakdown);
+    }
+
+    [Fact]
+    public async Task RunAsync_EmptyRange_ZeroUsersAndNoRates()
+    {
+        await SeedOrderedAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW", "CART"], D("2026-03-15"), D("2026-03-15")));
+
+        Assert.Equal([new FunnelStep("VIEW", 0, null, null, null), new FunnelStep("CART", 0, null, null, null)], result.Steps);
+        Assert.Equal(0, result.OpenWindowUsers);
+    }
+
+    // Steps VIEW → VIEW → BUY, window 2 days, range 03-02..03-08.
+    //   r1 one VIEW 03-02 10:00: the same event cannot fill step 2                          → 1
+    //   r2 two VIEWs at 03-02 10:00 (a tie), BUY 03-03 10:00                                  → 3; gaps 0 s, 86400 s
+    //   r3 VIEW 03-02 10:00, VIEW 03-03 10:00, no BUY: the first attempt reaches 2, the second 1 → 2; gap 86400 s
+    // VIEW 3: 1, 1. Second VIEW 2 (r2 r3): 2/3, 2/3, median (0 + 86400) / 2 = 43200.
+    // BUY 1 (r2): 1/3, 1/2, median 86400.
+    [Fact]
+    public async Task RunAsync_RepeatedStep_NeedsASecondEvent()
+    {
+        await new AnalyticsData(_factory.Services)
+            .Event("r1", "VIEW", "2026-03-02T10:00:00Z")
+            .Event("r2", "VIEW", "2026-03-02T10:00:00Z").Event("r2", "VIEW", "2026-03-02T10:00:00Z").Event("r2", "BUY", "2026-03-03T10:00:00Z")
+            .Event("r3", "VIEW", "2026-03-02T10:00:00Z").Event("r3", "VIEW", "2026-03-03T10:00:00Z")
+            .SaveAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW", "VIEW", "BUY"], D("2026-03-02"), D("2026-03-08"), TwoDays));
+
+        Assert.Equal(
+        [
+            new FunnelStep("VIEW", 3, 1.0, 1.0, null),
+            new FunnelStep("VIEW", 2, 2.0 / 3, 2.0 / 3, 43200),
+            new FunnelStep("BUY", 1, 1.0 / 3, 0.5, 86400),
+        ], result.Steps);
+    }
+
+    // Steps VIEW → CART, default window 14 days, range 03-01..03-20, now 03-20 12:00.
+    //   o1 VIEW 03-06 12:00:00: window ends 03-20 12:00:00 = now                → open
+    //   o2 VIEW 03-06 11:59:59: window ended one second before now             → not open
+    //   o3 VIEW 03-10, CART 03-11: reached the last step                        → not open
+    //   o4 VIEW 03-01 10:00 and VIEW 03-15 10:00, no CART: the best attempt is the earliest of the
+    //      tied ones (03-01), whose window closed 03-15 10:00                   → not open
+    // VIEW 4; CART 1 (o3): 1/4 = 0.25, gap 86400 s. openWindowUsers 1.
+    [Fact]
+    public async Task RunAsync_WindowsOpenAtNow_CountedApart()
+    {
+        await new AnalyticsData(_factory.Services)
+            .Event("o1", "VIEW", "2026-03-06T12:00:00Z")
+            .Event("o2", "VIEW", "2026-03-06T11:59:59Z")
+            .Event("o3", "VIEW", "2026-03-10T10:00:00Z").Event("o3", "CART", "2026-03-11T10:00:00Z")
+            .Event("o4", "VIEW", "2026-03-01T10:00:00Z").Event("o4", "VIEW", "2026-03-15T10:00:00Z")
+            .SaveAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW", "CART"], D("2026-03-01"), D("2026-03-20")));
+
+        Assert.Equal([new FunnelStep("VIEW", 4, 1.0, 1.0, null), new FunnelStep("CART", 1, 0.25, 0.25, 86400)], result.Steps);
+        Assert.Equal(1, result.OpenWindowUsers);
+    }
+
+    // Steps VIEW → CART, window 2 days, range 03-02..03-08.
+    //   b1 (plan pro)  VIEW 03-02 10:00 {source: ad}, CART 03-02 11:00                      gap 3600 s
+    //   b2 (plan free) VIEW 03-02 10:00 {source: mail}, VIEW 03-03 10:00 {source: ad}, CART 03-03 12:00
+    //      attempt 1 (mail) reaches CART after 26 h = 93600 s; attempt 2 (ad) after 7200 s
+    //   b3 (no plan)   VIEW 03-02 10:00 (no source)
+    // Total: VIEW 3, CART 2 (b1, b2 by its earliest tied attempt: 93600) → median (3600 + 93600) / 2 = 48600.
+    // By source (a group holds the attempts whose VIEW has that value):
+    //   ad: b1, b2 → 2, 2, median (3600 + 7200) / 2 = 5400;  (none): b3 → 1, 0;  mail: b2 → 1, 1, 93600.
+    //   Ordered by starting users, then name: ad, (none), mail.
+    // By user.plan: (none) b3 → 1, 0; free b2 → 1, 1, 93600; pro b1 → 1, 1, 3600.
+    private Task SeedBreakdownAsync() => new AnalyticsData(_factory.Services)
+        .User("b1", new { plan = "pro" }).User("b2", new { plan = "free" })
+        .Event("b1", "VIEW", "2026-03-02T10:00:00Z", new { source = "ad" }).Event("b1", "CART", "2026-03-02T11:00:00Z")
+        .Event("b2", "VIEW", "2026-03-02T10:00:00Z", new { source = "mail" }).Event("b2", "VIEW", "2026-03-03T10:00:00Z", new { source = "ad" })
+        .Event("b2", "CART", "2026-03-03T12:00:00Z")
+        .Event("b3", "VIEW", "2026-03-02T10:00:00Z")
+        .SaveAsync();
+
+    [Fact]
+    public async Task RunAsync_BreakdownByFirstStepProperty_GroupsAttempts()
+    {
+        await SeedBreakdownAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW", "CART"], D("2026-03-02"), D("2026-03-08"), TwoDays,
+            new FunnelBreakdown(FunnelBreakdownSource.FirstStepProperty, "source")));
+
+        Assert.Equal([new FunnelStep("VIEW", 3, 1.0, 1.0, null), new FunnelStep("CART", 2, 2.0 / 3, 2.0 / 3, 48600)], result.Steps);
+        var groups = result.Breakdown!;
+        Assert.Equal(["ad", "(none)", "mail"], groups.Select(g => g.Value));
+        Assert.Equal([new FunnelStep("VIEW", 2, 1.0, 1.0, null), new FunnelStep("CART", 2, 1.0, 1.0, 5400)], groups[0].Steps);
+        Assert.Equal([new FunnelStep("VIEW", 1, 1.0, 1.0, null), new FunnelStep("CART", 0, 0.0, 0.0, null)], groups[1].Steps);
+        Assert.Equal([new FunnelStep("VIEW", 1, 1.0, 1.0, null), new FunnelStep("CART", 1, 1.0, 1.0, 93600)], groups[2].Steps);
+    }
+
+    [Fact]
+    public async Task RunAsync_BreakdownByUserTrait_OneGroupPerUser()
+    {
+        await SeedBreakdownAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW", "CART"], D("2026-03-02"), D("2026-03-08"), TwoDays,
+            new FunnelBreakdown(FunnelBreakdownSource.UserTrait, "plan")));
+
+        var groups = result.Breakdown!;
+        Assert.Equal(["(none)", "free", "pro"], groups.Select(g => g.Value));
+        Assert.Equal(0, groups[0].Steps[1].Users);
+        Assert.Equal(93600, groups[1].Steps[1].MedianSecondsFromPrevious);
+        Assert.Equal(3600, groups[2].Steps[1].MedianSecondsFromPrevious);
+    }
+
+    [Fact]
+    public async Task GetFunnel_Csv_ServesOneRowPerStep()
+    {
+        await SeedOrderedAsync();
+        await using var app = _factory.WithClock(Now);
+        using var client = app.CreateClient();
+
+        var csv = await client.GetCsvAsync("/api/insights/funnel?steps=VIEW,CART,BUY&window=2d&from=2026-03-02&to=2026-03-08&format=csv");
+
+        Assert.Equal(
+            "breakdown,step,event,users,conversionFromStart,conversionFromPrevious,medianSecondsFromPrevious,openWindowUsers\r\n" +
+            "(all),1,VIEW,5,1,1,,0\r\n(all),2,CART,4,0.8,0.8,43200.5,0\r\n(all),3,BUY,2,0.4,0.5,88200,0\r\n", csv);
+    }
+
+    [Fact]
+    public async Task GetFunnel_Json_ServesTheSpecShape()
+    {
+        await SeedBreakdownAsync();
+        await using var app = _factory.WithClock(Now);
+        using var client = app.CreateClient();
+
+        // Without a breakdown, as computed above: VIEW 3, CART 2, median 48600.
+        var json = await client.GetJsonAsync("/api/insights/funnel?steps=VIEW,CART&window=2d&from=2026-03-02&to=2026-03-08");
+
+        Assert.Equal("""{"steps":[{"event":"VIEW","users":3,"conversionFromStart":1,"conversionFromPrevious":1,"medianSecondsFromPrevious":null},""" +
+                     """{"event":"CART","users":2,"conversionFromStart":0.6666666666666666,"conversionFromPrevious":0.6666666666666666,"medianSecondsFromPrevious":48600}],"openWindowUsers":0}""",
+            json.GetRawText());
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.Json;
+using Dashboard.Tests.TestSupport;
+
+namespace Dashboard.Tests.Analytics;
+
+public sealed class InsightsEndpointsTests : IAsyncLifetime
+{
+    private readonly DashboardFactory _factory = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Theory]
+    [InlineData("/api/insights/activity?to=2026-03-01", "'from' is required")]
+    [InlineData("/api/insights/activity?from=2026-03-01", "'to' is required")]
+    [InlineData("/api/insights/activity?from=2026-13-01&to=2026-03-01", "'from' must be a date")]
+    [InlineData("/api/insights/activity?from=01/03/2026&to=2026-03-01", "'from' must be a date")]
+    [InlineData("/api/insights/activity?from=2026-03-02&to=2026-03-01", "is after 'to'")]
+    [InlineData("/api/insights/activity?from=2026-01-01&to=2027-02-05", "401 days")]
+    [InlineData("/api/insights/activity?from=2026-03-01&to=2026-03-02&interval=month", "'interval' must be day or week")]
+    [InlineData("/api/insights/activity?from=2026-03-01&to=2026-03-02&format=xml", "'format' must be json or csv")]
+    [InlineData("/api/insights/activation?from=2026-03-01&to=2026-03-02&within=7", "'within' must be")]
+    [InlineData("/api/insights/activation?from=2026-03-01&to=2026-03-02&within=0d", "'within' must be")]
+    [InlineData("/api/insights/funnel?steps=VIEW&from=2026-03-01&to=2026-03-02", "at least two events")]
+    [InlineData("/api/insights/funnel?steps=VIEW,,%20&from=2026-03-01&to=2026-03-02", "at least two events")]
+    [InlineData("/api/insights/funnel?steps=VIEW,CART&window=14x&from=2026-03-01&to=2026-03-02", "'window' must be")]
+    [InlineData("/api/insights/funnel?steps=VIEW,CART&window=401d&from=2026-03-01&to=2026-03-02", "at most 400 days")]
+    [InlineData("/api/insights/features?from=2026-03-01", "'to' is required")]
+    [InlineData("/api/insights/retention?from=2026-03-01&to=2026-02-01", "is after 'to'")]
+    public async Task Get_BadParameter_Answers400WithTheReason(string path, string reason)
+    {
+        using var client = _factory.CreateClient();
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains(reason, doc.RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task GetActivity_RangeOfExactly400Days_IsAccepted()
+    {
+        using var client = _factory.CreateClient();
+
+        // 2026-01-01 + 399 days = 2027-02-04: 400 inclusive days, 400 empty day buckets.
+        var json = await client.GetJsonAsync("/api/insights/activity?from=2026-01-01&to=2027-02-04");
+
+        Assert.Equal(400, json.GetProperty("points").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Document_InsightsPaths_TaggedWithSummaries()
+    {
+        using var client = _factory.CreateClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var paths = doc.RootElement.GetProperty("paths");
+
+        foreach (var name in new[] { "activity", "activation", "funnel", "features", "retention" })
+        {
+            var get = paths.GetProperty($"/api/insights/{name}").GetProperty("get");
+            Assert.Equal("Insights", get.GetProperty("tags")[0].GetString());
+            Assert.False(string.IsNullOrWhiteSpace(get.GetProperty("summary").GetString()));
+            var codes = get.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
+            Assert.Equal(["200", "400"], codes);
+        }
+    }
+}
