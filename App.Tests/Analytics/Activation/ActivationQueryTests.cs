@@ -130,4 +130,18 @@ public sealed class ActivationQueryTests : IAsyncLifetime
         Assert.Equal("""{"signedUp":3,"activated":1,"pending":1,"rate":0.5}""", json.GetRawText());
         Assert.Equal("signedUp,activated,pending,rate\r\n3,1,1,0.5\r\n", csv);
     }
+
+    [Fact]
+    public async Task GetActivation_PlanBreakdownCsv_AddsOneRowPerGroup()
+    {
+        await SeedAsync();
+        await using var app = _factory.WithClock(Now);
+        using var client = app.CreateClient();
+
+        // The counts of the data set above, total first.
+        var csv = await client.GetCsvAsync("/api/insights/activation?from=2026-03-02&to=2026-03-15&breakdown=plan&format=csv");
+
+        Assert.Equal("breakdown,signedUp,activated,pending,rate\r\n(all),9,2,3,0.3333333333\r\n" +
+                     "(none),5,0,2,0\r\nfree,2,1,1,1\r\npro,2,1,0,0.5\r\n", csv);
+    }
 }

@@ -190,4 +190,37 @@ public sealed class FunnelQueryTests : IAsyncLifetime
                      """{"event":"CART","users":2,"conversionFromStart":0.6666666666666666,"conversionFromPrevious":0.6666666666666666,"medianSecondsFromPrevious":48600}],"openWindowUsers":0}""",
             json.GetRawText());
     }
+
+    [Fact]
+    public async Task GetFunnel_UserTraitBreakdownCsv_AddsGroupRows()
+    {
+        await SeedBreakdownAsync();
+        await using var app = _factory.WithClock(Now);
+        using var client = app.CreateClient();
+
+        // Totals and user.plan groups as computed for the breakdown data set.
+        var csv = await client.GetCsvAsync("/api/insights/funnel?steps=VIEW,CART&window=2d&from=2026-03-02&to=2026-03-08&breakdown=user.plan&format=csv");
+
+        Assert.Equal(
+            "breakdown,step,event,users,conversionFromStart,conversionFromPrevious,medianSecondsFromPrevious,openWindowUsers\r\n" +
+            "(all),1,VIEW,3,1,1,,0\r\n(all),2,CART,2,0.6666666667,0.6666666667,48600,0\r\n" +
+            "(none),1,VIEW,1,1,1,,0\r\n(none),2,CART,0,0,0,,0\r\n" +
+            "free,1,VIEW,1,1,1,,0\r\nfree,2,CART,1,1,1,93600,0\r\n" +
+            "pro,1,VIEW,1,1,1,,0\r\npro,2,CART,1,1,1,3600,0\r\n", csv);
+    }
+
+    [Fact]
+    public async Task GetFunnel_PropertyBreakdown_ServesGroupsOfAttempts()
+    {
+        await SeedBreakdownAsync();
+        await using var app = _factory.WithClock(Now);
+        using var client = app.CreateClient();
+
+        var json = await client.GetJsonAsync("/api/insights/funnel?steps=VIEW,CART&window=2d&from=2026-03-02&to=2026-03-08&breakdown=source");
+
+        var groups = json.GetProperty("breakdown").EnumerateArray().ToList();
+        Assert.Equal(["ad", "(none)", "mail"], groups.Select(g => g.GetProperty("value").GetString()));
+        Assert.Equal(5400, groups[0].GetProperty("steps")[1].GetProperty("medianSecondsFromPrevious").GetDouble());
+        Assert.Equal(2, groups[0].GetProperty("steps")[1].GetProperty("users").GetInt32());
+    }
 }
