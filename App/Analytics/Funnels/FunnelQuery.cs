@@ -138,16 +138,28 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         {
             var previous = times[depth - 1];
             Ev? next = null;
-            foreach (var e in events)
+            for (var i = FirstAtOrAfter(events, previous); i < events.Count && events[i].Timestamp <= deadline; i++)
             {
-                if (e.Timestamp > deadline) break;
-                if (e.Timestamp >= previous && e.Name == steps[depth] && !used.Contains(e.Id)) { next = e; break; }
+                var e = events[i];
+                if (e.Name == steps[depth] && !used.Contains(e.Id)) { next = e; break; }
             }
             if (next is null) break;
             used.Add(next.Id);
             times[depth] = next.Timestamp;
         }
         return new Reach(depth, times);
+    }
+
+    /// <summary>Index of the first event at or after <paramref name="timestamp"/> (events are sorted by time).</summary>
+    private static int FirstAtOrAfter(List<Ev> events, long timestamp)
+    {
+        int lo = 0, hi = events.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (events[mid].Timestamp < timestamp) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 
     private static (IReadOnlyList<FunnelStep> Steps, int Open) Summarise(List<Reach> users, IReadOnlyList<string> steps, long windowMs, long nowMs)
