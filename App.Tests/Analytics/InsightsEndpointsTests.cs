@@ -66,6 +66,9 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
             Assert.False(string.IsNullOrWhiteSpace(get.GetProperty("summary").GetString()));
             var codes = get.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
             Assert.Equal(["200", "400"], codes);
+            var types = get.GetProperty("responses").GetProperty("200").GetProperty("content").EnumerateObject().Select(c => c.Name);
+            Assert.Equal(["application/json"], types);
+            Assert.Contains("format=csv", get.GetProperty("description").GetString());
         }
     }
 }

@@ -15,6 +15,7 @@ namespace Dashboard.Analytics;
 public static class InsightsEndpoints
 {
     private const string AllLabel = "(all)";
+    private const string CsvNote = "With format=csv the same figures come as a text/csv table (header row, one row per item).";
 
     public static RouteGroupBuilder MapInsights(this IEndpointRouteBuilder app)
     {
@@ -37,9 +38,8 @@ public static class InsightsEndpoints
             .WithName("InsightsActivity")
             .WithSummary("Active users and events per day or ISO week")
             .WithDescription("from, to: inclusive UTC days (YYYY-MM-DD, at most 400 days); interval: day (default) or week; format: json or csv. " +
-                             "Active users = distinct identities with at least one event in the bucket; every bucket is listed.")
+                             "Active users = distinct identities with at least one event in the bucket; every bucket is listed. " + CsvNote)
             .Produces<ActivityResult>()
-            .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .Produces<InsightsError>(StatusCodes.Status400BadRequest);
 
         group.MapGet("/activation", ActivationAsync)
@@ -47,35 +47,31 @@ public static class InsightsEndpoints
             .WithSummary("Signed-up, activated and pending users and the activation rate")
             .WithDescription("Users whose first signup event (default USER_REGISTERED) falls in [from, to]; activated when the activation event " +
                              "(default PROJECT_CREATED) follows within `within` (default 7d, inclusive). rate = activated / (signedUp - pending), " +
-                             "null when that is 0. breakdown: a user trait such as cohort or plan.")
+                             "null when that is 0. breakdown: a user trait such as cohort or plan. " + CsvNote)
             .Produces<ActivationResult>()
-            .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .Produces<InsightsError>(StatusCodes.Status400BadRequest);
 
         group.MapGet("/funnel", FunnelAsync)
             .WithName("InsightsFunnel")
             .WithSummary("Ordered funnel with a window from the first step")
             .WithDescription("steps: at least two comma-separated event names; window: default 14d (exactly the window counts); " +
-                             "from, to bound the first step. breakdown: a property of the first step's event, or user.<trait>.")
+                             "from, to bound the first step. breakdown: a property of the first step's event, or user.<trait>. " + CsvNote)
             .Produces<FunnelResult>()
-            .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .Produces<InsightsError>(StatusCodes.Status400BadRequest);
 
         group.MapGet("/features", FeaturesAsync)
             .WithName("InsightsFeatures")
             .WithSummary("Feature engagement: events, users, adoption and weekly trend per featureName")
             .WithDescription("FEATURE_ENGAGED events in [from, to] by properties.featureName; adoption = users / active users of the period; " +
-                             "unused when adoption is under Analytics:UnusedAdoption (default 0.05).")
+                             "unused when adoption is under Analytics:UnusedAdoption (default 0.05). " + CsvNote)
             .Produces<FeatureEngagementResult>()
-            .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .Produces<InsightsError>(StatusCodes.Status400BadRequest);
 
         group.MapGet("/retention", RetentionAsync)
             .WithName("InsightsRetention")
             .WithSummary("Weekly retention cohorts by the ISO week of each user's first event")
-            .WithDescription("Cohorts of users whose first event falls in [from, to]; cell n = share of the cohort active in week n, up to the current week.")
+            .WithDescription("Cohorts of users whose first event falls in [from, to]; cell n = share of the cohort active in week n, up to the current week. " + CsvNote)
             .Produces<RetentionResult>()
-            .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .Produces<InsightsError>(StatusCodes.Status400BadRequest);
 
         return group;
