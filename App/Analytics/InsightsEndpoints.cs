@@ -95,8 +95,8 @@ public static class InsightsEndpoints
     {
         var range = P.Range(from, to);
         var request = new ActivationRequest(range.From, range.To,
-            P.EventName("signup", signup, ActivationRequest.DefaultSignup),
-            P.EventName("activation", activation, ActivationRequest.DefaultActivation),
+            P.EventName(signup, ActivationRequest.DefaultSignup),
+            P.EventName(activation, ActivationRequest.DefaultActivation),
             P.Duration("within", within, ActivationRequest.DefaultWithin),
             P.Trait(breakdown));
         var output = P.Format(format);
@@ -115,10 +115,10 @@ public static class InsightsEndpoints
     private static async Task<IResult> FunnelAsync(string? steps, string? window, string? from, string? to,
         string? breakdown, string? format, FunnelQuery query, CancellationToken ct)
     {
-        var request = new FunnelRequest(P.Steps(steps), default, default,
-            P.Duration("window", window, FunnelRequest.DefaultWindow), P.FunnelBreakdown(breakdown));
+        var stepNames = P.Steps(steps);
         var range = P.Range(from, to);
-        request = request with { From = range.From, To = range.To };
+        var request = new FunnelRequest(stepNames, range.From, range.To,
+            P.Duration("window", window, FunnelRequest.DefaultWindow), P.FunnelBreakdown(breakdown));
         var output = P.Format(format);
         var result = await query.RunAsync(request, ct);
         if (output == InsightsFormat.Json) return Results.Ok(result);

@@ -64,7 +64,7 @@ public static partial class InsightsParameters
         return span;
     }
 
-    public static string EventName(string name, string? value, string fallback) =>
+    public static string EventName(string? value, string fallback) =>
         string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
 
     public static IReadOnlyList<string> Steps(string? value)
