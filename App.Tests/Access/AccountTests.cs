@@ -12,7 +12,13 @@ public sealed class AccountTests : IAsyncLifetime
 {
     private const int FailureDelayMs = 300;
 
-    private readonly DashboardFactory _factory = new(new Dictionary<string, string?> { ["Auth:FailedSignInDelayMs"] = FailureDelayMs.ToString() });
+    private readonly DashboardFactory _factory = new(new Dictionary<string, string?>
+    {
+        ["Auth:FailedSignInDelayMs"] = FailureDelayMs.ToString(),
+        // Everything down to debug level, so the check that secrets are not logged sees every line.
+        ["Logging:LogLevel:Default"] = "Debug",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug",
+    });
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -154,6 +160,29 @@ public sealed class AccountTests : IAsyncLifetime
         Assert.Contains("The current password is not correct.", await change.Content.ReadAsStringAsync());
         using var other = _factory.CreateBrowserLikeClient();
         Assert.Equal(HttpStatusCode.Redirect, (await DashboardFactory.SignInAsync(other, userName, password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Logs_SignInsAndKeyedRequests_HoldNoPasswordOrKey()
+    {
+        var (userName, password) = await _factory.CreatePersonAsync(AccountRoles.Viewer);
+        using (var client = _factory.CreateBrowserLikeClient())
+        {
+            await DashboardFactory.SignInAsync(client, userName, "Wrong-Pass-999");
+            await DashboardFactory.SignInAsync(client, userName, password);
+        }
+        var created = await _factory.Services.GetRequiredService<ApiKeyStore>().CreateAsync("log check", ApiRoles.Write);
+        foreach (var key in new[] { created, DashboardFactory.WriteKey, DashboardFactory.ReadKey, "wk_made_up_key" })
+        {
+            using var client = _factory.CreateIngestClient(key);
+            await client.PostAsync("/ingest", new StringContent("""{ "event": "APP_OPENED", "userId": "log-check" }""", Encoding.UTF8, "application/json"));
+            await client.GetAsync("/api/schema/telemetry.ts");
+        }
+
+        var logs = _factory.Logs.ToList();
+        Assert.Contains(logs, l => l.Contains("/ingest", StringComparison.Ordinal)); // request logging did run
+        foreach (var secret in new[] { password, "Wrong-Pass-999", DashboardFactory.AdminPassword, created, DashboardFactory.WriteKey, DashboardFactory.ReadKey, "wk_made_up_key" })
+            Assert.DoesNotContain(logs, l => l.Contains(secret, StringComparison.Ordinal));
     }
 
     [Fact]
