@@ -16,15 +16,14 @@ public sealed class RevalidatingAuthenticationStateProvider(
 {
     protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(1);
 
-    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken ct)
+    protected override Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken ct) =>
+        IsCurrentAsync(state.User);
+
+    /// <summary>True while the person still exists and their security stamp is the one in their cookie.</summary>
+    internal async Task<bool> IsCurrentAsync(ClaimsPrincipal principal)
     {
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
-        return await IsCurrentAsync(users, state.User);
-    }
-
-    private async Task<bool> IsCurrentAsync(UserManager<IdentityUser> users, ClaimsPrincipal principal)
-    {
         var user = await users.GetUserAsync(principal);
         if (user is null) return false;
         if (!users.SupportsUserSecurityStamp) return true;
