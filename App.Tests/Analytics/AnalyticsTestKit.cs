@@ -55,7 +55,7 @@ public sealed class AnalyticsData(IServiceProvider services)
                 LastSeen = times.Max(),
             };
         }
-        db.Users.AddRange(users.Values);
+        db.TrackedUsers.AddRange(users.Values);
         await db.SaveChangesAsync();
         var n = 0;
         foreach (var (user, name, at, properties) in _events)

@@ -31,7 +31,7 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
     [InlineData("/api/insights/retention?from=2026-03-01&to=2026-02-01", "is after 'to'")]
     public async Task Get_BadParameter_Answers400WithTheReason(string path, string reason)
     {
-        using var client = _factory.CreateClient();
+        using var client = _factory.CreateReaderClient();
 
         var response = await client.GetAsync(path);
 
@@ -44,7 +44,7 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task GetActivity_RangeOfExactly400Days_IsAccepted()
     {
-        using var client = _factory.CreateClient();
+        using var client = _factory.CreateReaderClient();
 
         // 2026-01-01 + 399 days = 2027-02-04: 400 inclusive days, 400 empty day buckets.
         var json = await client.GetJsonAsync("/api/insights/activity?from=2026-01-01&to=2027-02-04");
@@ -55,7 +55,7 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task Document_InsightsPaths_TaggedWithSummaries()
     {
-        using var client = _factory.CreateClient();
+        using var client = _factory.CreateReaderClient();
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
         var paths = doc.RootElement.GetProperty("paths");
 

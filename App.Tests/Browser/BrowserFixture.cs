@@ -32,6 +32,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     private readonly WebApplicationFactory<Program> _app;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+    private string? _adminState;
 
     public BrowserFixture()
     {
@@ -82,15 +83,45 @@ public sealed class BrowserFixture : IAsyncLifetime
             Args = ChromiumArgs,
             Timeout = 60_000,
         });
+        // Sign in once through the login page; every session starts with that cookie.
+        await using var session = await OpenAsync(signedIn: false);
+        await SignInAsync(session, "admin", DashboardFactory.AdminPassword);
+        _adminState = await session.Context.StorageStateAsync();
     }
 
-    /// <summary>A fresh context and page on the app, recording console errors and uncaught page errors.</summary>
-    public async Task<PageSession> OpenAsync(ColorScheme colorScheme = ColorScheme.Light)
+    /// <summary>Fills and submits the sign-in form, and waits until the browser has left it.</summary>
+    public static async Task SignInAsync(PageSession session, string userName, string password, string path = "/account/login")
+    {
+        await session.GotoAsync(path);
+        await session.Page.Locator("#username").FillAsync(userName);
+        await session.Page.Locator("#password").FillAsync(password);
+        await session.Page.Locator("[data-testid=sign-in]").ClickAsync();
+        await session.Page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+    }
+
+    public Dashboard.Access.PeopleAdmin People => _app.Services.GetRequiredService<Dashboard.Access.PeopleAdmin>();
+
+    /// <summary>Creates a person with the role through the app's own account service.</summary>
+    public async Task<(string UserName, string Password)> CreatePersonAsync(string role)
+    {
+        var userName = $"{role}-{Guid.NewGuid():N}"[..(role.Length + 13)];
+        const string password = "Person-Pass-42";
+        var errors = await People.CreateAsync(userName, role, password);
+        Assert.Empty(errors);
+        return (userName, password);
+    }
+
+    /// <summary>
+    /// A fresh context and page on the app, recording console errors and uncaught page errors;
+    /// signed in as the first admin unless <paramref name="signedIn"/> is false.
+    /// </summary>
+    public async Task<PageSession> OpenAsync(ColorScheme colorScheme = ColorScheme.Light, bool signedIn = true)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = ServerAddress.ToString(),
             ColorScheme = colorScheme,
+            StorageState = signedIn ? _adminState ?? throw new InvalidOperationException("not signed in yet") : null,
         });
         context.SetDefaultTimeout(TimeoutMs);
         context.SetDefaultNavigationTimeout(TimeoutMs);

@@ -37,6 +37,8 @@ public sealed class PageSession : IAsyncDisposable
 
     public IPage Page { get; }
 
+    public IBrowserContext Context => _context;
+
     public IReadOnlyList<BrowserError> Errors
     {
         get { lock (_gate) return [.. _errors]; }

@@ -12,6 +12,8 @@ public sealed class PageSmokeTests(BrowserFixture browser)
     [InlineData("/events/new", 200, "New event")]
     [InlineData("/events/USER_REGISTERED", 200, "USER_REGISTERED")]
     [InlineData("/quarantine", 200, "Quarantine")]
+    [InlineData("/admin/people", 200, "People")]
+    [InlineData("/admin/keys", 200, "API keys")]
     [InlineData("/events/NOPE", 200, "NOPE")]
     [InlineData("/some-missing-page", 404, "Page not found")]
     public async Task Open_Page_ShowsHeadingWithoutErrors(string path, int status, string heading)
@@ -29,6 +31,8 @@ public sealed class PageSmokeTests(BrowserFixture browser)
         await Expect(session.Page.GetByRole(AriaRole.Progressbar)).ToHaveCountAsync(0);
         await Expect(session.Page.GetByText("Loading…")).ToHaveCountAsync(0);
 
+        // Every script and style loaded under the content security policy: a violation is a console error.
+        Assert.DoesNotContain(session.Errors, e => e.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
         // A page that answers 404 makes Chromium log the document's status; its status is asserted above.
         Assert.DoesNotContain(session.Errors, e => !(status >= 400 && e.IsErrorStatusOf(response.Url)));
     }

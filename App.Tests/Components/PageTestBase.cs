@@ -1,4 +1,6 @@
 using Bunit;
+using Bunit.TestDoubles;
+using Dashboard.Access;
 using Dashboard.Data;
 using Dashboard.Ingest;
 using Dashboard.Live;
@@ -26,6 +28,15 @@ public abstract class PageTestBase : IAsyncLifetime
 
     protected BunitContext Context { get; } = new();
 
+    protected BunitAuthorizationContext Authorization { get; private set; } = default!;
+
+    /// <summary>Renders the following pages as a signed-in viewer instead of an admin.</summary>
+    protected void SignInAsViewer()
+    {
+        Authorization.SetAuthorized("test-viewer");
+        Authorization.SetRoles(AccountRoles.Viewer);
+    }
+
     public Task InitializeAsync()
     {
         var app = Factory.Services; // starts the app: migrations and the seeded taxonomy
@@ -38,6 +49,12 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<QuarantineQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<QuarantineReplayer>());
         Context.Services.AddSingleton(app.GetRequiredService<TaxonomyEditor>());
+        Context.Services.AddSingleton(app.GetRequiredService<ApiKeyStore>());
+        Context.Services.AddSingleton(app.GetRequiredService<PeopleAdmin>());
+        // Pages read the signed-in person's role: render as an admin unless the test says otherwise.
+        Authorization = Context.AddAuthorization();
+        Authorization.SetAuthorized("test-admin");
+        Authorization.SetRoles(AccountRoles.Admin);
         // The renderer is built from the services, so it comes last.
         Context.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         return Task.CompletedTask;

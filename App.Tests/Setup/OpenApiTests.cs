@@ -17,7 +17,7 @@ public sealed class OpenApiTests : IAsyncLifetime
     [InlineData("/v1/track")]
     public async Task Document_IngestPaths_DescribeEveryStatusCode(string path)
     {
-        using var client = _factory.CreateClient();
+        using var client = _factory.CreateReaderClient();
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
         var post = doc.RootElement.GetProperty("paths").GetProperty(path).GetProperty("post");
         var codes = post.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
@@ -28,7 +28,7 @@ public sealed class OpenApiTests : IAsyncLifetime
     [Fact]
     public async Task Document_IngestResponse_HasTheContractFields()
     {
-        using var client = _factory.CreateClient();
+        using var client = _factory.CreateReaderClient();
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
         var props = doc.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("IngestResponse")
             .GetProperty("properties").EnumerateObject().Select(p => p.Name).Order().ToArray();

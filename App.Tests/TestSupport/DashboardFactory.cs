@@ -1,3 +1,4 @@
+using Dashboard.Access;
 using Dashboard.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dashboard.Tests.TestSupport;
 
@@ -19,6 +21,12 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
     public const string ClientKey = "ck_test_client_key";
     public const string ReadKey = "rk_test_read_key";
     public const string AdminKey = "ak_test_admin_key";
+
+    /// <summary>The password of the first admin (user name "admin"), from <c>Auth:AdminPassword</c>.</summary>
+    public const string AdminPassword = "Admin-Test-Pass-1";
+
+    /// <summary>Every log line the app wrote, formatted, with exceptions.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _kestrel;
@@ -40,6 +48,8 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
             ["Auth:ApiKeys:2:Role"] = "read",
             ["Auth:ApiKeys:3:Key"] = AdminKey,
             ["Auth:ApiKeys:3:Role"] = "admin",
+            ["Auth:AdminPassword"] = AdminPassword,
+            ["Auth:FailedSignInDelayMs"] = "50",
         };
         if (settings is not null)
             foreach (var (k, v) in settings) _settings[k] = v;
@@ -64,6 +74,7 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(Logs)));
     }
 
     public DashboardDbContext CreateDbContext() =>
@@ -77,6 +88,48 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>A client that keeps cookies and does not follow redirects, on TestServer or Kestrel.</summary>
+    public HttpClient CreateBrowserLikeClient()
+    {
+        if (!_kestrel) return CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new System.Net.CookieContainer() };
+        return new HttpClient(handler) { BaseAddress = ServerAddress };
+    }
+
+    /// <summary>Creates a person with the role (a unique user name) and returns their name and password.</summary>
+    public async Task<(string UserName, string Password)> CreatePersonAsync(string role)
+    {
+        var userName = $"{role}-{Guid.NewGuid():N}"[..(role.Length + 13)];
+        const string password = "Person-Pass-42";
+        var errors = await Services.GetRequiredService<PeopleAdmin>().CreateAsync(userName, role, password);
+        if (errors.Count > 0) throw new InvalidOperationException(string.Join(" ", errors));
+        return (userName, password);
+    }
+
+    /// <summary>
+    /// A client signed in as a new person with the role, through the real sign-in form: it reads the
+    /// form (with its antiforgery token) and posts it, as a browser would.
+    /// </summary>
+    public async Task<HttpClient> CreateSessionClientAsync(string role)
+    {
+        var (userName, password) = await CreatePersonAsync(role);
+        var client = CreateBrowserLikeClient();
+        using var response = await SignInAsync(client, userName, password);
+        if (response.StatusCode != System.Net.HttpStatusCode.Redirect)
+            throw new InvalidOperationException($"sign-in as {userName} answered {(int)response.StatusCode}, not a redirect");
+        return client;
+    }
+
+    /// <summary>Posts the sign-in form with the client's cookies; the answer is a redirect on success.</summary>
+    public static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string userName, string password, string returnUrl = "/")
+    {
+        var path = "/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl);
+        var form = LoginForm.HiddenFields(await client.GetStringAsync(path));
+        form["Input.UserName"] = userName;
+        form["Input.Password"] = password;
+        return await client.PostAsync(path, new FormUrlEncodedContent(form));
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
@@ -85,5 +138,16 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         {
             try { File.Delete(DatabasePath + suffix); } catch (IOException) { }
         }
+    }
+}
+
+public static class ReadApiClients
+{
+    /// <summary>A client that presents the configured read key, as a program reading the API would.</summary>
+    public static HttpClient CreateReaderClient(this WebApplicationFactory<Program> factory)
+    {
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", DashboardFactory.ReadKey);
+        return client;
     }
 }

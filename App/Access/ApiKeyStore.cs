@@ -52,6 +52,9 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
     /// <summary>Creates a key, stores its hash and returns the key itself: the only time it is visible.</summary>
     public async Task<string> CreateAsync(string name, string role, CancellationToken ct = default)
     {
+        name = name.Trim();
+        if (name.Length is 0 or > 100) throw new ArgumentException("A key needs a name of 1 to 100 characters.", nameof(name));
+        if (!ApiRoles.All.Contains(role)) throw new ArgumentException($"Unknown key role '{role}'.", nameof(role));
         var key = $"{role[0]}k_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20))}";
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
@@ -68,4 +71,30 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
         await ReloadAsync(ct);
         return key;
     }
+
+    /// <summary>The keys created in the UI or at first start, newest first (configured keys are not listed: they live in configuration).</summary>
+    public async Task<IReadOnlyList<ApiKeyRow>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).ToListAsync(ct);
+        return rows.Select(k => new ApiKeyRow(k.Id, k.Name, k.Prefix, k.Role,
+            DateTimeOffset.FromUnixTimeMilliseconds(k.CreatedAt),
+            k.RevokedAt is { } r ? DateTimeOffset.FromUnixTimeMilliseconds(r) : null)).ToList();
+    }
+
+    /// <summary>Revokes a key: from now on it authenticates nothing. False when there is no such key or it was already revoked.</summary>
+    public async Task<bool> RevokeAsync(int id, CancellationToken ct = default)
+    {
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var changed = await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(k => k.RevokedAt, now), ct);
+            if (changed == 0) return false;
+        }
+        await ReloadAsync(ct);
+        return true;
+    }
 }
+
+public sealed record ApiKeyRow(int Id, string Name, string Prefix, string Role, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);

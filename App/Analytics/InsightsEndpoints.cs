@@ -1,3 +1,4 @@
+using Dashboard.Access;
 using Dashboard.Analytics.Activation;
 using Dashboard.Analytics.Activity;
 using Dashboard.Analytics.Engagement;
@@ -19,8 +20,9 @@ public static class InsightsEndpoints
 
     public static RouteGroupBuilder MapInsights(this IEndpointRouteBuilder app)
     {
-        // The one place access control attaches to every read endpoint (group.RequireAuthorization(...)).
+        // Every read endpoint: a read or admin key, or a signed-in session.
         var group = app.MapGroup("/api/insights")
+            .RequireAuthorization(AccessPolicies.Reader)
             .WithTags("Insights")
             .AddEndpointFilter(async (context, next) =>
             {

@@ -1,17 +1,28 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data;
 
-public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> options) : DbContext(options)
+/// <summary>
+/// The one store: analytics tables plus ASP.NET Core Identity's accounts and roles (the AspNet*
+/// tables). Identity's own <c>Users</c> set is the sign-in accounts; the people seen in events
+/// are <see cref="TrackedUsers"/>.
+/// </summary>
+public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> options)
+    : IdentityDbContext<IdentityUser, IdentityRole, string>(options)
 {
     public DbSet<EventRecord> Events => Set<EventRecord>();
-    public DbSet<UserRecord> Users => Set<UserRecord>();
+    public DbSet<UserRecord> TrackedUsers => Set<UserRecord>();
     public DbSet<QuarantinedEvent> Quarantine => Set<QuarantinedEvent>();
     public DbSet<EventStat> EventStats => Set<EventStat>();
     public DbSet<EventDefinition> EventDefinitions => Set<EventDefinition>();
     public DbSet<FlagRecord> Flags => Set<FlagRecord>();
     public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(DashboardDbContext).Assembly);
+    }
 }

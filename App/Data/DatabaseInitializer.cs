@@ -10,7 +10,8 @@ namespace Dashboard.Data;
 
 /// <summary>
 /// Runs once at start-up, before the batch writer: applies migrations, seeds the taxonomy and
-/// flags when their tables are empty, loads the caches, makes sure a write key exists, and fills
+/// flags when their tables are empty, loads the caches, makes sure an admin account and a write key
+/// exist, and fills
 /// the demo data set into an empty database when <c>Demo:Seed</c> is true.
 /// </summary>
 public sealed class DatabaseInitializer(
@@ -19,6 +20,8 @@ public sealed class DatabaseInitializer(
     SeedData seed,
     TaxonomyCache taxonomy,
     ApiKeyStore keys,
+    PeopleAdmin people,
+    Microsoft.Extensions.Options.IOptions<AuthOptions> auth,
     IConfiguration configuration,
     IHostApplicationLifetime lifetime,
     IServer server,
@@ -39,6 +42,8 @@ public sealed class DatabaseInitializer(
         await taxonomy.ReloadAsync(ct);
         await keys.ReloadAsync(ct);
 
+        var admin = await people.EnsureAdminAsync(auth.Value.AdminPassword, ct);
+
         string? newWriteKey = null;
         if (!keys.HasAnyWithRole(ApiRoles.Write))
             newWriteKey = await keys.CreateAsync("Generated at first start", ApiRoles.Write, ct);
@@ -49,18 +54,24 @@ public sealed class DatabaseInitializer(
             if (written > 0) logger.LogInformation("Demo data: {Messages} messages written (events and identify calls)", written);
         }
 
-        lifetime.ApplicationStarted.Register(() => PrintBanner(newWriteKey));
+        lifetime.ApplicationStarted.Register(() => PrintBanner(admin, newWriteKey));
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
-    /// <summary>Written to the console, not the log: a generated key is shown exactly once.</summary>
-    private void PrintBanner(string? newWriteKey)
+    /// <summary>Written to the console, never the log: a generated password or key is shown exactly once.</summary>
+    private void PrintBanner(BootstrapResult admin, string? newWriteKey)
     {
         var urls = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         Console.WriteLine();
         Console.WriteLine($"Dashboard is running at {string.Join(", ", urls)}");
         Console.WriteLine($"Database: {database.FilePath}");
+        if (admin.GeneratedPassword is { } password)
+            Console.WriteLine($"Admin login (shown once, store it now): user {AccountRoles.BootstrapAdmin}, password {password}");
+        else if (admin.Created)
+            Console.WriteLine($"Admin login: user {AccountRoles.BootstrapAdmin}, password from Auth:AdminPassword");
+        else
+            Console.WriteLine("Sign in with an existing account; admins manage people at /admin/people");
         if (newWriteKey is not null)
         {
             Console.WriteLine($"Write key (shown once, store it now): {newWriteKey}");

@@ -19,8 +19,8 @@ public sealed class OverviewQuery(IDbContextFactory<DashboardDbContext> dbFactor
         var stats = await db.EventStats.AsNoTracking().OrderByDescending(s => s.Count).ToListAsync(ct);
         return new OverviewResult(
             stats.Sum(s => s.Count),
-            await db.Users.CountAsync(ct),
-            await db.Users.CountAsync(u => u.LastSeen >= since, ct),
+            await db.TrackedUsers.CountAsync(ct),
+            await db.TrackedUsers.CountAsync(u => u.LastSeen >= since, ct),
             await db.Quarantine.CountAsync(q => q.ReplayedAt == null, ct),
             await db.EventDefinitions.CountAsync(ct),
             stats.Take(8).ToList());

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.Access;
@@ -33,8 +31,12 @@ public static class IngestEndpoints
                 .Produces<IngestError>(StatusCodes.Status400BadRequest)
                 .Produces<IngestError>(StatusCodes.Status401Unauthorized)
                 .Produces<IngestError>(StatusCodes.Status413PayloadTooLarge)
+                .Produces<IngestError>(StatusCodes.Status429TooManyRequests)
                 .Produces<IngestError>(StatusCodes.Status503ServiceUnavailable)
                 .DisableAntiforgery()
+                .RequireRateLimiting(IngestRateLimits.Policy)
+                // The write key is checked here, not by the authentication middleware: Segment's
+                // clients may send it in the body, and the 401 answers keep their JSON shape.
                 .AllowAnonymous();
         }
         return app;
@@ -49,7 +51,7 @@ public static class IngestEndpoints
         if (body is null) return TooLarge(max);
 
         // A key in the headers is checked before the body is parsed; one in the body only after.
-        var headerKey = KeyFromHeader(http.Request);
+        var headerKey = ApiKeyHeader.Read(http.Request);
         if (headerKey is not null && keys.FindRole(headerKey) != ApiRoles.Write) return BadKey();
 
         JsonDocument doc;
@@ -148,24 +150,6 @@ public static class IngestEndpoints
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
-    }
-
-    private static string? KeyFromHeader(HttpRequest request)
-    {
-        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var auth) || auth.Parameter is null) return null;
-        if (auth.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)) return auth.Parameter;
-        if (!auth.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return null;
-        try
-        {
-            // Segment sends the write key as the Basic username with an empty password.
-            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(auth.Parameter));
-            var colon = decoded.IndexOf(':');
-            return colon >= 0 ? decoded[..colon] : decoded;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 
     private static JsonElement? Optional(JsonElement obj, string name) =>

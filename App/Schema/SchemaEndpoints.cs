@@ -1,3 +1,5 @@
+using Dashboard.Access;
+
 namespace Dashboard.Schema;
 
 public static class SchemaEndpoints
@@ -9,7 +11,8 @@ public static class SchemaEndpoints
             .WithTags("Schema")
             .WithName("TelemetryTypeScript")
             .WithSummary("The event taxonomy as the TypeScript discriminated union TelemetryEvent.")
-            .Produces<string>(contentType: "application/typescript");
+            .Produces<string>(contentType: "application/typescript")
+            .RequireAuthorization(AccessPolicies.Reader);
         return app;
     }
 }

@@ -16,7 +16,7 @@ public static class DashboardSetup
         services.AddSingleton(TimeProvider.System);
         services.AddDashboardData();
         services.AddDashboardIngest(builder.Configuration);
-        services.AddSingleton<ApiKeyStore>();
+        services.AddDashboardAccess(builder.Configuration);
         services.AddSingleton<OverviewQuery>();
         services.AddSingleton<EventDefinitionsQuery>();
         services.AddSingleton<QuarantineQuery>();
@@ -34,15 +34,18 @@ public static class DashboardSetup
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
+        app.UseDashboardAccess();
         app.UseAntiforgery();
-        app.MapStaticAssets();
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthChecks("/healthz");
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(AccessPolicies.Reader);
+        app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapIngest();
         app.MapSchemaEndpoints();
         app.MapDashboardAnalytics();
+        app.MapAccountEndpoints();
         app.MapDashboardJobs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

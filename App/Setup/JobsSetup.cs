@@ -1,3 +1,4 @@
+using Dashboard.Access;
 using Dashboard.Jobs;
 using Hangfire;
 using Hangfire.Dashboard;
@@ -36,12 +37,15 @@ public static class JobsSetup
 
     public static WebApplication MapDashboardJobs(this WebApplication app)
     {
-        app.UseHangfireDashboard("/hangfire", new DashboardOptions
-        {
-            // Local requests only until sign-in exists; then admins only.
-            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
-            DashboardTitle = "Dashboard jobs",
-        }, app.Services.GetRequiredService<JobStorage>());
+        // Admins only: the endpoint's policy redirects others to the sign-in page (or answers 403),
+        // and Hangfire's own filter checks the role again for every dashboard request.
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+            {
+                Authorization = [new AdminDashboardAuthorizationFilter()],
+                DashboardTitle = "Dashboard jobs",
+                AppPath = "/",
+            }, app.Services.GetRequiredService<JobStorage>())
+            .RequireAuthorization(AccessPolicies.Admin);
         return app;
     }
 }

@@ -121,7 +121,7 @@ public sealed class ActivationQueryTests : IAsyncLifetime
             .Event("u1", "USER_REGISTERED", "2026-03-02T10:00:00Z").Event("u1", "PROJECT_CREATED", "2026-03-09T10:00:00Z")
             .Event("u2", "USER_REGISTERED", "2026-03-03T10:00:00Z").Event("u2", "PROJECT_CREATED", "2026-03-10T10:00:01Z")
             .SaveAsync();
-        using var client = app.CreateClient();
+        using var client = app.CreateReaderClient();
 
         // u1 activated, u2 failed (one second late), u5 pending → 3, 1, 1, rate 1 / (3 − 1) = 0.5.
         var json = await client.GetJsonAsync("/api/insights/activation?from=2026-03-02&to=2026-03-15&within=7d");
@@ -136,7 +136,7 @@ public sealed class ActivationQueryTests : IAsyncLifetime
     {
         await SeedAsync();
         await using var app = _factory.WithClock(Now);
-        using var client = app.CreateClient();
+        using var client = app.CreateReaderClient();
 
         // The counts of the data set above, total first.
         var csv = await client.GetCsvAsync("/api/insights/activation?from=2026-03-02&to=2026-03-15&breakdown=plan&format=csv");

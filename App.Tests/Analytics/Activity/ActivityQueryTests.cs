@@ -79,7 +79,7 @@ public sealed class ActivityQueryTests : IAsyncLifetime
     public async Task GetActivity_WeekCsv_ServesOneRowPerWeek()
     {
         await SeedAsync();
-        using var client = _factory.CreateClient();
+        using var client = _factory.CreateReaderClient();
 
         var csv = await client.GetCsvAsync("/api/insights/activity?from=2026-03-07&to=2026-03-11&interval=week&format=csv");
 
@@ -90,7 +90,7 @@ public sealed class ActivityQueryTests : IAsyncLifetime
     public async Task GetActivity_Days_ServesTheSpecShape()
     {
         await SeedAsync();
-        using var client = _factory.CreateClient();
+        using var client = _factory.CreateReaderClient();
 
         var json = await client.GetJsonAsync("/api/insights/activity?from=2026-03-08&to=2026-03-09&interval=day");
 

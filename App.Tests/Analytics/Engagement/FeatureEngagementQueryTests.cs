@@ -96,7 +96,7 @@ public sealed class FeatureEngagementQueryTests : IAsyncLifetime
     public async Task GetFeatures_JsonAndCsv_ServeTheSpecFields()
     {
         await SeedAsync();
-        using var client = _factory.CreateClient();
+        using var client = _factory.CreateReaderClient();
 
         var json = await client.GetJsonAsync("/api/insights/features?from=2026-03-08&to=2026-03-09");
         var csv = await client.GetCsvAsync("/api/insights/features?from=2026-03-06&to=2026-03-10&format=csv");

@@ -167,7 +167,7 @@ public sealed class FunnelQueryTests : IAsyncLifetime
     {
         await SeedOrderedAsync();
         await using var app = _factory.WithClock(Now);
-        using var client = app.CreateClient();
+        using var client = app.CreateReaderClient();
 
         var csv = await client.GetCsvAsync("/api/insights/funnel?steps=VIEW,CART,BUY&window=2d&from=2026-03-02&to=2026-03-08&format=csv");
 
@@ -181,7 +181,7 @@ public sealed class FunnelQueryTests : IAsyncLifetime
     {
         await SeedBreakdownAsync();
         await using var app = _factory.WithClock(Now);
-        using var client = app.CreateClient();
+        using var client = app.CreateReaderClient();
 
         // Without a breakdown, as computed above: VIEW 3, CART 2, median 48600.
         var json = await client.GetJsonAsync("/api/insights/funnel?steps=VIEW,CART&window=2d&from=2026-03-02&to=2026-03-08");
@@ -196,7 +196,7 @@ public sealed class FunnelQueryTests : IAsyncLifetime
     {
         await SeedBreakdownAsync();
         await using var app = _factory.WithClock(Now);
-        using var client = app.CreateClient();
+        using var client = app.CreateReaderClient();
 
         // Totals and user.plan groups as computed for the breakdown data set.
         var csv = await client.GetCsvAsync("/api/insights/funnel?steps=VIEW,CART&window=2d&from=2026-03-02&to=2026-03-08&breakdown=user.plan&format=csv");
@@ -214,7 +214,7 @@ public sealed class FunnelQueryTests : IAsyncLifetime
     {
         await SeedBreakdownAsync();
         await using var app = _factory.WithClock(Now);
-        using var client = app.CreateClient();
+        using var client = app.CreateReaderClient();
 
         var json = await client.GetJsonAsync("/api/insights/funnel?steps=VIEW,CART&window=2d&from=2026-03-02&to=2026-03-08&breakdown=source");
 

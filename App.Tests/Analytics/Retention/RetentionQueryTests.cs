@@ -70,7 +70,7 @@ public sealed class RetentionQueryTests : IAsyncLifetime
     {
         await SeedAsync();
         await using var app = _factory.WithClock(Now);
-        using var client = app.CreateClient();
+        using var client = app.CreateReaderClient();
 
         var json = await client.GetJsonAsync("/api/insights/retention?from=2026-03-09&to=2026-03-10");
         var csv = await client.GetCsvAsync("/api/insights/retention?from=2026-03-04&to=2026-03-10&format=csv");

@@ -65,7 +65,7 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
         if (withTraits)
         {
             var ids = rows.Select(r => r.UserId).ToList();
-            traits = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id))
+            traits = await db.TrackedUsers.AsNoTracking().Where(u => ids.Contains(u.Id))
                 .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, request.BreakdownTrait!), ct);
         }
 

@@ -78,7 +78,7 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         if (byTrait)
         {
             var ids = events.Select(e => e.UserId).Distinct().ToList();
-            traits = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id))
+            traits = await db.TrackedUsers.AsNoTracking().Where(u => ids.Contains(u.Id))
                 .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, request.Breakdown!.Key), ct);
         }
 

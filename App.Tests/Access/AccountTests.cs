@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dashboard.Access;
+using Dashboard.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Tests.Access;
+
+public sealed class AccountTests : IAsyncLifetime
+{
+    private const int FailureDelayMs = 300;
+
+    private readonly DashboardFactory _factory = new(new Dictionary<string, string?>
+    {
+        ["Auth:FailedSignInDelayMs"] = FailureDelayMs.ToString(),
+        // Everything down to debug level, so the check that secrets are not logged sees every line.
+        ["Logging:LogLevel:Default"] = "Debug",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug",
+    });
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    private static string PathOf(Uri? location) => new Uri(new Uri("http://localhost"), location!).PathAndQuery;
+
+    [Fact]
+    public async Task SignIn_ConfiguredAdminPassword_OpensAdminPages()
+    {
+        using var client = _factory.CreateBrowserLikeClient();
+
+        using var signIn = await DashboardFactory.SignInAsync(client, AccountRoles.BootstrapAdmin, DashboardFactory.AdminPassword, "/admin/people");
+
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        Assert.Equal("/admin/people", PathOf(signIn.Headers.Location));
+        using var page = await client.GetAsync("/admin/people");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("People", await page.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("https://evil.example/")]
+    [InlineData("//evil.example/")]
+    [InlineData("/\\evil.example/")]
+    public async Task SignIn_ReturnUrlOffSite_GoesToTheOverview(string returnUrl)
+    {
+        using var client = _factory.CreateBrowserLikeClient();
+
+        using var signIn = await DashboardFactory.SignInAsync(client, AccountRoles.BootstrapAdmin, DashboardFactory.AdminPassword, returnUrl);
+
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        var location = new Uri(new Uri("http://localhost"), signIn.Headers.Location!);
+        Assert.Equal(("localhost", "/"), (location.Host, location.PathAndQuery));
+    }
+
+    [Fact]
+    public async Task SignIn_WrongPassword_IsSlowSetsNoCookieAndSaysSo()
+    {
+        var (userName, _) = await _factory.CreatePersonAsync(AccountRoles.Viewer);
+        using var client = _factory.CreateBrowserLikeClient();
+
+        var clock = Stopwatch.StartNew();
+        using var signIn = await DashboardFactory.SignInAsync(client, userName, "Wrong-Pass-999");
+        clock.Stop();
+
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.Contains("The user name or password is not correct.", await signIn.Content.ReadAsStringAsync());
+        Assert.True(clock.ElapsedMilliseconds >= FailureDelayMs, $"answered after {clock.ElapsedMilliseconds} ms");
+        Assert.False(signIn.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("dashboard.session=", StringComparison.Ordinal)));
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SignIn_FiveFailures_LocksTheAccountEvenForTheRightPassword()
+    {
+        var (userName, password) = await _factory.CreatePersonAsync(AccountRoles.Viewer);
+        using var client = _factory.CreateBrowserLikeClient();
+        for (var i = 0; i < 5; i++)
+            Assert.Equal(HttpStatusCode.OK, (await DashboardFactory.SignInAsync(client, userName, "Wrong-Pass-999")).StatusCode);
+
+        using var signIn = await DashboardFactory.SignInAsync(client, userName, password);
+
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.Contains("locked for 5 minutes", await signIn.Content.ReadAsStringAsync());
+        var row = (await _factory.Services.GetRequiredService<PeopleAdmin>().ListAsync()).Single(p => p.UserName == userName);
+        Assert.True(row.LockedOut);
+    }
+
+    [Fact]
+    public async Task SignIn_NoAntiforgeryToken_IsRefused()
+    {
+        using var client = _factory.CreateBrowserLikeClient();
+        var form = new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["Input.UserName"] = AccountRoles.BootstrapAdmin,
+            ["Input.Password"] = DashboardFactory.AdminPassword,
+        };
+
+        using var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(form));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SignOut_FormPost_EndsTheSession()
+    {
+        using var client = await _factory.CreateSessionClientAsync(AccountRoles.Viewer);
+        // Any form of the session carries a token for it; the password form is rendered on the server.
+        var page = await client.GetStringAsync("/account/password");
+        var token = LoginForm.HiddenFields(page)["__RequestVerificationToken"];
+
+        using var signOut = await client.PostAsync("/account/logout",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Equal("/account/login", PathOf(signOut.Headers.Location));
+        using var after = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.StartsWith("/account/login", PathOf(after.Headers.Location));
+    }
+
+    [Fact]
+    public async Task ChangePassword_OwnAccount_NewPasswordSignsIn()
+    {
+        var (userName, password) = await _factory.CreatePersonAsync(AccountRoles.Viewer);
+        using var client = _factory.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await DashboardFactory.SignInAsync(client, userName, password)).StatusCode);
+        var form = LoginForm.HiddenFields(await client.GetStringAsync("/account/password"));
+        form["Input.CurrentPassword"] = password;
+        form["Input.NewPassword"] = "Changed-Pass-77";
+        form["Input.ConfirmPassword"] = "Changed-Pass-77";
+
+        using var change = await client.PostAsync("/account/password", new FormUrlEncodedContent(form));
+
+        Assert.Contains("Your password has been changed.", await change.Content.ReadAsStringAsync());
+        // This session stays signed in; the old password no longer works, the new one does.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        using var other = _factory.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.OK, (await DashboardFactory.SignInAsync(other, userName, password)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await DashboardFactory.SignInAsync(other, userName, "Changed-Pass-77")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ChangePassword_WrongCurrentPassword_SaysSo()
+    {
+        var (userName, password) = await _factory.CreatePersonAsync(AccountRoles.Viewer);
+        using var client = _factory.CreateBrowserLikeClient();
+        await DashboardFactory.SignInAsync(client, userName, password);
+        var form = LoginForm.HiddenFields(await client.GetStringAsync("/account/password"));
+        form["Input.CurrentPassword"] = "Not-The-Pass-1";
+        form["Input.NewPassword"] = "Changed-Pass-77";
+        form["Input.ConfirmPassword"] = "Changed-Pass-77";
+
+        using var change = await client.PostAsync("/account/password", new FormUrlEncodedContent(form));
+
+        Assert.Contains("The current password is not correct.", await change.Content.ReadAsStringAsync());
+        using var other = _factory.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await DashboardFactory.SignInAsync(other, userName, password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Logs_SignInsAndKeyedRequests_HoldNoPasswordOrKey()
+    {
+        var (userName, password) = await _factory.CreatePersonAsync(AccountRoles.Viewer);
+        using (var client = _factory.CreateBrowserLikeClient())
+        {
+            await DashboardFactory.SignInAsync(client, userName, "Wrong-Pass-999");
+            await DashboardFactory.SignInAsync(client, userName, password);
+        }
+        var created = await _factory.Services.GetRequiredService<ApiKeyStore>().CreateAsync("log check", ApiRoles.Write);
+        foreach (var key in new[] { created, DashboardFactory.WriteKey, DashboardFactory.ReadKey, "wk_made_up_key" })
+        {
+            using var client = _factory.CreateIngestClient(key);
+            await client.PostAsync("/ingest", new StringContent("""{ "event": "APP_OPENED", "userId": "log-check" }""", Encoding.UTF8, "application/json"));
+            await client.GetAsync("/api/schema/telemetry.ts");
+        }
+
+        var logs = _factory.Logs.ToList();
+        Assert.Contains(logs, l => l.Contains("/ingest", StringComparison.Ordinal)); // request logging did run
+        foreach (var secret in new[] { password, "Wrong-Pass-999", DashboardFactory.AdminPassword, created, DashboardFactory.WriteKey, DashboardFactory.ReadKey, "wk_made_up_key" })
+            Assert.DoesNotContain(logs, l => l.Contains(secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task People_LastAdmin_CannotBeDemotedOrRemoved()
+    {
+        var people = _factory.Services.GetRequiredService<PeopleAdmin>();
+        var admin = (await people.ListAsync()).Single(p => p.UserName == AccountRoles.BootstrapAdmin);
+
+        Assert.Contains("last admin", Assert.Single(await people.ChangeRoleAsync(admin.Id, AccountRoles.Viewer)));
+        Assert.Contains("last admin", Assert.Single(await people.RemoveAsync(admin.Id)));
+
+        // With a second admin, the first can step down.
+        Assert.Empty(await people.CreateAsync("second-admin", AccountRoles.Admin, "Second-Pass-1"));
+        Assert.Empty(await people.ChangeRoleAsync(admin.Id, AccountRoles.Viewer));
+        var rows = await people.ListAsync();
+        Assert.Equal(AccountRoles.Viewer, rows.Single(p => p.UserName == AccountRoles.BootstrapAdmin).Role);
+        var second = rows.Single(p => p.UserName == "second-admin");
+        Assert.Contains("last admin", Assert.Single(await people.RemoveAsync(second.Id)));
+    }
+
+    [Fact]
+    public async Task People_RoleChanged_EndsTheOldSessionsRole()
+    {
+        var (userName, password) = await _factory.CreatePersonAsync(AccountRoles.Admin);
+        using var client = _factory.CreateBrowserLikeClient();
+        await DashboardFactory.SignInAsync(client, userName, password);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/admin/keys")).StatusCode);
+        var people = _factory.Services.GetRequiredService<PeopleAdmin>();
+        var id = (await people.ListAsync()).Single(p => p.UserName == userName).Id;
+
+        Assert.Empty(await people.ChangeRoleAsync(id, AccountRoles.Viewer));
+        await people.ResetPasswordAsync(id, "Reset-Pass-123");
+
+        // The renewed security stamp is checked at most a minute later; signing in again gets the new role at once.
+        using var again = _factory.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await DashboardFactory.SignInAsync(again, userName, "Reset-Pass-123")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await again.GetAsync("/admin/keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/events")).StatusCode);
+    }
+}
+
+/// <summary>Start-up with no admin password configured. Reads the console, which is shared by the process, so it runs alone.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class AdminBootstrapTests
+{
+    [Fact]
+    public async Task Start_NoAdminPassword_PrintsAGeneratedOneOnceAndNeverLogsIt()
+    {
+        var original = Console.Out;
+        var captured = new StringWriter();
+        Console.SetOut(TextWriter.Synchronized(new TeeWriter(original, captured)));
+        await using var factory = new DashboardFactory(new Dictionary<string, string?> { ["Auth:AdminPassword"] = "" });
+        Match match;
+        try
+        {
+            factory.StartServer();
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!(match = Regex.Match(captured.ToString(), @"Admin login \(shown once, store it now\): user admin, password (\S+)")).Success
+                   && DateTime.UtcNow < deadline)
+                await Task.Delay(50);
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+        Assert.True(match.Success, "no generated admin password on the console: " + captured);
+        var password = match.Groups[1].Value;
+        Assert.True(password.Length >= 20);
+        Assert.Matches("[A-Z]", password);
+        Assert.Matches("[a-z]", password);
+        Assert.Matches("[0-9]", password);
+
+        using var client = factory.CreateBrowserLikeClient();
+        using var signIn = await DashboardFactory.SignInAsync(client, AccountRoles.BootstrapAdmin, password);
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/admin/people")).StatusCode);
+
+        // Shown once: a second start finds the admin and generates nothing.
+        var again = await factory.Services.GetRequiredService<PeopleAdmin>().EnsureAdminAsync("");
+        Assert.Equal(new BootstrapResult(false, null), again);
+        Assert.NotEmpty(factory.Logs);
+        Assert.DoesNotContain(factory.Logs, line => line.Contains(password, StringComparison.Ordinal));
+    }
+
+    private sealed class TeeWriter(TextWriter first, TextWriter second) : TextWriter
+    {
+        public override Encoding Encoding => first.Encoding;
+
+        public override void Write(char value)
+        {
+            first.Write(value);
+            second.Write(value);
+        }
+
+        public override void Write(string? value)
+        {
+            first.Write(value);
+            second.Write(value);
+        }
+
+        public override void WriteLine(string? value)
+        {
+            first.WriteLine(value);
+            second.WriteLine(value);
+        }
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ConsoleCollection
+{
+    public const string Name = "Console";
+}

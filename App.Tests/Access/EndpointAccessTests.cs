@@ -1,0 +1,191 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Dashboard.Access;
+using Dashboard.Tests.TestSupport;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.StaticAssets;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Tests.Access;
+
+/// <summary>Who asks: nobody, a key of each kind (or a made-up one), or a signed-in person.</summary>
+public enum Caller { Anonymous, WrongKey, WriteKey, ClientKey, ReadKey, AdminKey, Viewer, Admin }
+
+/// <summary>One application and one client per caller for the whole table.</summary>
+public sealed class EndpointAccessFixture : IAsyncLifetime
+{
+    public DashboardFactory Factory { get; } = new();
+
+    public Dictionary<Caller, HttpClient> Clients { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        foreach (var caller in Enum.GetValues<Caller>())
+        {
+            Clients[caller] = caller switch
+            {
+                Caller.Viewer => await Factory.CreateSessionClientAsync(AccountRoles.Viewer),
+                Caller.Admin => await Factory.CreateSessionClientAsync(AccountRoles.Admin),
+                _ => Factory.CreateBrowserLikeClient(),
+            };
+            var key = caller switch
+            {
+                Caller.WrongKey => "wk_this_key_does_not_exist",
+                Caller.WriteKey => DashboardFactory.WriteKey,
+                Caller.ClientKey => DashboardFactory.ClientKey,
+                Caller.ReadKey => DashboardFactory.ReadKey,
+                Caller.AdminKey => DashboardFactory.AdminKey,
+                _ => null,
+            };
+            if (key is not null) Clients[caller].DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var c in Clients.Values) c.Dispose();
+        await Factory.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Every endpoint the application maps, against every kind of caller. The table is checked
+/// against the app's <see cref="EndpointDataSource"/>: a new endpoint without a row fails
+/// <see cref="Table_CoversEveryMappedEndpoint"/>, so nothing can open by accident.
+/// </summary>
+public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassFixture<EndpointAccessFixture>
+{
+    /// <summary>302 to the sign-in page.</summary>
+    private const int Login = 302;
+
+    private sealed record Row(string Endpoint, string Method, string Path, int[] Expected, string? Body = null);
+
+    //                                     anon wrong write client read adminKey viewer admin
+    private static readonly int[] PageForViewers = [Login, Login, Login, Login, Login, Login, 200, 200];
+    private static readonly int[] PageForAdmins = [Login, Login, Login, Login, Login, Login, 403, 200];
+    private static readonly int[] Everyone = [200, 200, 200, 200, 200, 200, 200, 200];
+    private static readonly int[] ReadApi = [401, 401, 403, 403, 200, 200, 200, 200];
+    private static readonly int[] IngestApi = [401, 401, 200, 401, 401, 401, 401, 401];
+
+    private const string Event = """{ "event": "APP_OPENED", "userId": "access-table" }""";
+
+    private static readonly Row[] Table =
+    [
+        // Pages (Blazor): a signed-in viewer, or an admin for the admin pages.
+        new("GET,POST /", "GET", "/", PageForViewers),
+        new("GET,POST /events", "GET", "/events", PageForViewers),
+        new("GET,POST /events/{Name}", "GET", "/events/USER_REGISTERED", PageForViewers),
+        new("GET,POST /events/new", "GET", "/events/new", PageForAdmins),
+        new("GET,POST /quarantine", "GET", "/quarantine", PageForViewers),
+        new("GET,POST /admin/people", "GET", "/admin/people", PageForAdmins),
+        new("GET,POST /admin/keys", "GET", "/admin/keys", PageForAdmins),
+        new("GET,POST /account/password", "GET", "/account/password", PageForViewers),
+        new("GET,POST /not-found", "GET", "/not-found", PageForViewers),
+        new("GET,POST /status/{Code:int}", "GET", "/status/404", PageForViewers),
+        // Open to everyone: the sign-in page, the error page, the health check.
+        new("GET,POST /account/login", "GET", "/account/login", Everyone),
+        new("GET,POST /error", "GET", "/error", Everyone),
+        new("* /healthz", "GET", "/healthz", Everyone),
+        // A form post without its antiforgery token is refused (400, a JSON error) once the caller may post at all.
+        new("POST /account/logout", "POST", "/account/logout", [Login, Login, Login, Login, Login, Login, 400, 400], ""),
+        // Read API: a read or admin key, or a session.
+        new("GET /api/schema/telemetry.ts", "GET", "/api/schema/telemetry.ts", ReadApi),
+        new("GET /openapi/{documentName}.json", "GET", "/openapi/v1.json", ReadApi),
+        new("GET /api/insights/activity", "GET", "/api/insights/activity?from=2026-11-02&to=2026-11-08", ReadApi),
+        new("GET /api/insights/activation", "GET", "/api/insights/activation?from=2026-11-02&to=2026-11-08", ReadApi),
+        new("GET /api/insights/funnel", "GET", "/api/insights/funnel?steps=USER_REGISTERED,PROJECT_CREATED&from=2026-11-02&to=2026-11-08", ReadApi),
+        new("GET /api/insights/features", "GET", "/api/insights/features?from=2026-11-02&to=2026-11-08", ReadApi),
+        new("GET /api/insights/retention", "GET", "/api/insights/retention?from=2026-11-02&to=2026-11-08", ReadApi),
+        // Ingest: a write key only; sessions and other keys are refused with the endpoint's own 401.
+        new("POST /ingest", "POST", "/ingest", IngestApi, Event),
+        new("POST /v1/batch", "POST", "/v1/batch", IngestApi, Event),
+        new("POST /v1/track", "POST", "/v1/track", IngestApi, Event),
+        // The circuit's hub: sessions only (without a circuit the hub itself answers 400 or 404).
+        new("* /_blazor/negotiate", "POST", "/_blazor/negotiate?negotiateVersion=1", PageForViewers, ""),
+        new("* /_blazor", "GET", "/_blazor", [Login, Login, Login, Login, Login, Login, 400, 400]),
+        new("* /_blazor/initializers/", "GET", "/_blazor/initializers/", PageForViewers),
+        new("* /_blazor/disconnect/", "POST", "/_blazor/disconnect/", [Login, Login, Login, Login, Login, Login, 400, 400], ""),
+        new("GET /_framework/opaque-redirect", "GET", "/_framework/opaque-redirect", [Login, Login, Login, Login, Login, Login, 400, 400]),
+        new("GET,HEAD /{**path:file}", "GET", "/no-such-file.css", [Login, Login, Login, Login, Login, Login, 404, 404]),
+        // Jobs dashboard: admin sessions only.
+        new("* /hangfire/{**path}", "GET", "/hangfire", PageForAdmins),
+    ];
+
+    public static TheoryData<string, Caller> Cases()
+    {
+        var data = new TheoryData<string, Caller>();
+        foreach (var row in Table)
+            foreach (var caller in Enum.GetValues<Caller>()) data.Add(row.Endpoint, caller);
+        return data;
+    }
+
+    [Fact]
+    public void Table_CoversEveryMappedEndpoint()
+    {
+        var mapped = MappedEndpoints();
+        var table = Table.Select(r => r.Endpoint).ToHashSet();
+
+        var missing = mapped.Except(table).Order().ToList();
+        var stale = table.Except(mapped).Order().ToList();
+
+        Assert.True(missing.Count == 0, "Endpoints without a row in the access table: " + string.Join(", ", missing));
+        Assert.True(stale.Count == 0, "Rows for endpoints the app no longer maps: " + string.Join(", ", stale));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Request_Caller_GetsTheTablesStatus(string endpoint, Caller caller)
+    {
+        var row = Table.Single(r => r.Endpoint == endpoint);
+        var expected = row.Expected[(int)caller];
+        using var request = new HttpRequestMessage(new HttpMethod(row.Method), row.Path);
+        if (row.Body is not null) request.Content = new StringContent(row.Body, Encoding.UTF8, row.Body.Length == 0 ? "application/x-www-form-urlencoded" : "application/json");
+
+        using var response = await fixture.Clients[caller].SendAsync(request);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == (int)response.StatusCode,
+            $"{row.Method} {row.Path} as {caller}: expected {expected}, got {(int)response.StatusCode} {response.Headers.Location} {body[..Math.Min(body.Length, 300)]}");
+        if (expected == Login)
+        {
+            var location = response.Headers.Location!.ToString();
+            Assert.Contains("/account/login?returnUrl=", location);
+        }
+    }
+
+    [Fact]
+    public async Task StaticAssets_Anonymous_AreServed()
+    {
+        var assets = fixture.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<StaticAssetDescriptor>() is not null)
+            .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/'))
+            .ToList();
+        var paths = new[] { "/app.css", "/_framework/blazor.web.js", "/_content/MudBlazor/MudBlazor.min.css", "/_content/MudBlazor/MudBlazor.min.js" };
+        Assert.All(paths, p => Assert.Contains(p, assets));
+        // Framework and library files come from the static web assets manifest, which only a host that loads it serves.
+        await using var factory = new DashboardFactory();
+        using var app = factory.WithWebHostBuilder(b => b.UseStaticWebAssets());
+        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        foreach (var path in paths)
+        {
+            using var response = await client.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode}");
+        }
+    }
+
+    /// <summary>"METHODS pattern" of every routed endpoint except static files (checked above).</summary>
+    private HashSet<string> MappedEndpoints() =>
+        fixture.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<StaticAssetDescriptor>() is null)
+            .Select(e =>
+            {
+                var methods = e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [];
+                return $"{(methods.Count == 0 ? "*" : string.Join(",", methods.Order()))} /{e.RoutePattern.RawText!.TrimStart('/')}";
+            })
+            .ToHashSet();
+}

@@ -1,0 +1,113 @@
+using Dashboard.Access;
+using Dashboard.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+
+namespace Dashboard.Setup;
+
+/// <summary>
+/// Who may open what. People sign in with a cookie (ASP.NET Core Identity on the same database)
+/// and are viewers or admins; programs present an API key. Everything needs a signed-in viewer
+/// unless its endpoint says otherwise (the fallback policy).
+/// </summary>
+public static class AccessSetup
+{
+    /// <summary>The scheme of the read endpoints: the API key when an Authorization header is sent, else the session.</summary>
+    public const string KeyOrSessionScheme = "KeyOrSession";
+
+    public static IServiceCollection AddDashboardAccess(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<AuthOptions>(configuration.GetSection("Auth"));
+        services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<PeopleAdmin>();
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = IdentityConstants.ApplicationScheme;
+                o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddPolicyScheme(KeyOrSessionScheme, "API key or session", o =>
+            {
+                o.ForwardDefaultSelector = http => ApiKeyHeader.Read(http.Request) is null
+                    ? IdentityConstants.ApplicationScheme
+                    : ApiKeyAuthenticationHandler.SchemeName;
+                // Programs get 401/403 with a JSON body, never a redirect to the sign-in page.
+                o.ForwardChallenge = ApiKeyAuthenticationHandler.SchemeName;
+                o.ForwardForbid = ApiKeyAuthenticationHandler.SchemeName;
+            })
+            .AddIdentityCookies();
+
+        services.AddIdentityCore<IdentityUser>(o =>
+            {
+                o.Password.RequiredLength = 10;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                o.Lockout.AllowedForNewUsers = true;
+                o.User.RequireUniqueEmail = false;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<DashboardDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        // A changed role or password reaches other sessions within a minute.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = "/account/login";
+            o.LogoutPath = "/account/logout";
+            o.ReturnUrlParameter = "returnUrl";
+            o.Cookie.Name = "dashboard.session";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.SlidingExpiration = true;
+            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            // A signed-in person without the role gets 403 and the status page, not a redirect loop.
+            o.Events.OnRedirectToAccessDenied = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
+        });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AccessPolicies.Session, p => p
+                .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
+                .RequireRole(AccountRoles.Viewer, AccountRoles.Admin))
+            .AddPolicy(AccessPolicies.Admin, p => p
+                .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
+                .RequireRole(AccountRoles.Admin))
+            .AddPolicy(AccessPolicies.Reader, p => p
+                .AddAuthenticationSchemes(KeyOrSessionScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(c => c.User.Identity?.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName
+                    ? c.User.HasClaim(ApiKeyAuthenticationHandler.RoleClaim, ApiRoles.Read) || c.User.HasClaim(ApiKeyAuthenticationHandler.RoleClaim, ApiRoles.Admin)
+                    : c.User.IsInRole(AccountRoles.Viewer) || c.User.IsInRole(AccountRoles.Admin)))
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
+                .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
+                .RequireRole(AccountRoles.Viewer, AccountRoles.Admin)
+                .Build());
+
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, RevalidatingAuthenticationStateProvider>();
+
+        // Read when the limiter is built, so settings added after this call (tests) still count.
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>((o, limits) => IngestRateLimits.Configure(o, limits.Value));
+        return services;
+    }
+
+    /// <summary>The access middleware, in order: rate limits, then who is asking, then what they may open.</summary>
+    public static WebApplication UseDashboardAccess(this WebApplication app)
+    {
+        app.UseRouting();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+}
