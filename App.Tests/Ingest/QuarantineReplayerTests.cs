@@ -209,3 +209,51 @@ public sealed class QuarantineReplayerTests(QuarantineReplayerFixture fixture) :
         Assert.NotNull(Assert.Single(_factory.QuarantineContaining(id)).ReplayedAt);
     }
 }
+
+public sealed class QuarantineReplayerIdempotenceTests : IAsyncLifetime
+{
+    private readonly DashboardFactory _factory = new();
+
+    public Task InitializeAsync()
+    {
+        _factory.StartServer();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Fact]
+    public async Task ReplayAsync_SameRowTwiceWithoutMessageId_StoresTheEventOnce()
+    {
+        var name = $"LATE_{Guid.NewGuid():N}"[..30];
+        var user = IngestTestKit.NewId("replay-twice");
+        using (var client = _factory.CreateIngestClient())
+        using (var response = await client.PostObjectAsync("/ingest", new { @event = name, userId = user }))
+            Assert.Single((await response.ReadReplyAsync()).Rejected);
+        var row = _factory.QuarantineContaining(user).Single();
+        var errors = await _factory.Services.GetRequiredService<TaxonomyEditor>()
+            .SaveAsync(new EventDefinition { Name = name });
+        Assert.Empty(errors);
+
+        // Two replays of the same row, as from two tabs: the row is read unreplayed by both.
+        var replayer = _factory.Services.GetRequiredService<QuarantineReplayer>();
+        var results = await Task.WhenAll(replayer.ReplayAsync([row.Id]), replayer.ReplayAsync([row.Id]));
+
+        Assert.Single(_factory.EventsByUser(user));
+        Assert.Equal(1, results.Sum(r => r.Replayed));
+    }
+
+    [Fact]
+    public async Task Ingest_SegmentShapeWithWriteKeyInTheBody_QuarantinesThePayloadWithoutTheKey()
+    {
+        var user = IngestTestKit.NewId("no-key-kept");
+        using var client = _factory.CreateIngestClient(key: null);
+        using var response = await client.PostObjectAsync("/v1/track",
+            new { type = "track", writeKey = DashboardFactory.WriteKey, @event = "NOT_IN_TAXONOMY", userId = user });
+
+        Assert.Single((await response.ReadReplyAsync()).Rejected);
+        var payload = _factory.QuarantineContaining(user).Single().Payload;
+        Assert.DoesNotContain(DashboardFactory.WriteKey, payload);
+        Assert.DoesNotContain("writeKey", payload);
+    }
+}

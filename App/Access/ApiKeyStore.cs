@@ -36,7 +36,23 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
 
     public bool HasAnyWithRole(string role) => _roleByHash.Values.Contains(role);
 
+    // Reloads run one at a time, so an older read can never replace a newer one (a revoked key stays revoked).
+    private readonly SemaphoreSlim _reload = new(1, 1);
+
     public async Task ReloadAsync(CancellationToken ct = default)
+    {
+        await _reload.WaitAsync(ct);
+        try
+        {
+            await LoadAsync(ct);
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var k in configuration.GetSection("Auth:ApiKeys").Get<List<ConfiguredApiKey>>() ?? [])

@@ -163,6 +163,7 @@ public static class IngestEndpoints
     {
         if (item.ValueKind != JsonValueKind.Object) return item.GetRawText();
         var node = JsonNode.Parse(item.GetRawText())!.AsObject();
+        node.Remove("writeKey"); // a key is never stored in plain text
         if (ctx.UserId is { } u && !node.ContainsKey("userId")) node["userId"] = u;
         if (ctx.AnonymousId is { } a && !node.ContainsKey("anonymousId")) node["anonymousId"] = a;
         if (ctx.SentAt is { } s && !node.ContainsKey("sentAt")) node["sentAt"] = JsonNode.Parse(s.GetRawText());

@@ -9,8 +9,8 @@ public sealed record ReplayResult(int Replayed, int Duplicates, int StillRejecte
 /// <summary>
 /// Sends quarantined items through validation again, as of the time they were first received,
 /// so that events refused by an outdated taxonomy can be recovered after it is fixed. An item that
-/// passes goes through the writer (deduplicated by messageId) and is marked replayed; one that
-/// still fails keeps its row with the new reason.
+/// passes goes through the writer (deduplicated by messageId, or by the row when it had none) and
+/// is marked replayed; one that still fails keeps its row with the new reason.
 /// </summary>
 public sealed class QuarantineReplayer(IDbContextFactory<DashboardDbContext> dbFactory, EventValidator validator,
     EventWriter writer, TimeProvider clock)
@@ -30,6 +30,10 @@ public sealed class QuarantineReplayer(IDbContextFactory<DashboardDbContext> dbF
                 var outcome = validator.Validate(doc.RootElement, new BatchContext(null, null, null, row.ReceivedAt));
                 if (outcome.Event is { } e)
                 {
+                    // An item sent without a messageId gets one derived from its quarantine row, so
+                    // replaying the same row again (a retry, a second tab) is caught as a duplicate.
+                    if (!doc.RootElement.TryGetProperty("messageId", out var id) || id.ValueKind == JsonValueKind.Null)
+                        e = e with { MessageId = $"quarantine-{row.Id}" };
                     valid.Add(e);
                     passed.Add(row);
                 }
@@ -49,8 +53,9 @@ public sealed class QuarantineReplayer(IDbContextFactory<DashboardDbContext> dbF
                 var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
                 foreach (var row in passed) row.ReplayedAt = now;
             }
+            // Saved per group: a later group that fails leaves the committed ones marked as replayed.
+            await db.SaveChangesAsync(ct);
         }
-        await db.SaveChangesAsync(ct);
         return new ReplayResult(replayed, duplicates, still);
     }
 }

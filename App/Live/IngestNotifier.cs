@@ -4,7 +4,7 @@ namespace Dashboard.Live;
 /// Tells open pages that new events were committed. Singleton; subscribers get a disposable
 /// subscription and are called on the writer's thread, so components marshal with InvokeAsync.
 /// </summary>
-public sealed class IngestNotifier
+public sealed class IngestNotifier(ILogger<IngestNotifier> logger)
 {
     private readonly Lock _gate = new();
     private readonly List<Func<int, Task>> _subscribers = [];
@@ -23,10 +23,11 @@ public sealed class IngestNotifier
         foreach (var t in targets) _ = SafeInvoke(t, acceptedEvents);
     }
 
-    private static async Task SafeInvoke(Func<int, Task> target, int count)
+    private async Task SafeInvoke(Func<int, Task> target, int count)
     {
         try { await target(count); }
         catch (ObjectDisposedException) { /* the page went away */ }
+        catch (Exception ex) { logger.LogWarning(ex, "A page failed to refresh after new events"); }
     }
 
     private sealed class Subscription(IngestNotifier owner, Func<int, Task> target) : IDisposable
