@@ -25,6 +25,22 @@ public sealed class OpenApiTests : IAsyncLifetime
         Assert.True(post.TryGetProperty("requestBody", out _));
     }
 
+    [Theory]
+    [InlineData("/api/insights/activity")]
+    [InlineData("/api/insights/activation")]
+    [InlineData("/api/insights/funnel")]
+    [InlineData("/api/insights/features")]
+    [InlineData("/api/insights/retention")]
+    public async Task Document_InsightsPaths_DescribeSuccessAndBadParameters(string path)
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var get = doc.RootElement.GetProperty("paths").GetProperty(path).GetProperty("get");
+        var codes = get.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToHashSet();
+        Assert.Contains("200", codes);
+        Assert.Contains("400", codes);
+    }
+
     [Fact]
     public async Task Document_IngestResponse_HasTheContractFields()
     {

@@ -24,6 +24,8 @@ public static class InsightsEndpoints
         var group = app.MapGroup("/api/insights")
             .RequireAuthorization(AccessPolicies.Reader)
             .WithTags("Insights")
+            // Every insights endpoint answers bad parameters with 400 and an InsightsError.
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(InsightsError), ["application/json"]))
             .AddEndpointFilter(async (context, next) =>
             {
                 try
@@ -41,8 +43,7 @@ public static class InsightsEndpoints
             .WithSummary("Active users and events per day or ISO week")
             .WithDescription("from, to: inclusive UTC days (YYYY-MM-DD, at most 400 days); interval: day (default) or week; format: json or csv. " +
                              "Active users = distinct identities with at least one event in the bucket; every bucket is listed. " + CsvNote)
-            .Produces<ActivityResult>()
-            .Produces<InsightsError>(StatusCodes.Status400BadRequest);
+            .Produces<ActivityResult>();
 
         group.MapGet("/activation", ActivationAsync)
             .WithName("InsightsActivation")
@@ -50,31 +51,27 @@ public static class InsightsEndpoints
             .WithDescription("Users whose first signup event (default USER_REGISTERED) falls in [from, to]; activated when the activation event " +
                              "(default PROJECT_CREATED) follows within `within` (default 7d, inclusive). rate = activated / (signedUp - pending), " +
                              "null when that is 0. breakdown: a user trait such as cohort or plan. " + CsvNote)
-            .Produces<ActivationResult>()
-            .Produces<InsightsError>(StatusCodes.Status400BadRequest);
+            .Produces<ActivationResult>();
 
         group.MapGet("/funnel", FunnelAsync)
             .WithName("InsightsFunnel")
             .WithSummary("Ordered funnel with a window from the first step")
             .WithDescription("steps: at least two comma-separated event names; window: default 14d (exactly the window counts); " +
                              "from, to bound the first step. breakdown: a property of the first step's event, or user.<trait>. " + CsvNote)
-            .Produces<FunnelResult>()
-            .Produces<InsightsError>(StatusCodes.Status400BadRequest);
+            .Produces<FunnelResult>();
 
         group.MapGet("/features", FeaturesAsync)
             .WithName("InsightsFeatures")
             .WithSummary("Feature engagement: events, users, adoption and weekly trend per featureName")
             .WithDescription("FEATURE_ENGAGED events in [from, to] by properties.featureName; adoption = users / active users of the period; " +
                              "unused when adoption is under Analytics:UnusedAdoption (default 0.05). " + CsvNote)
-            .Produces<FeatureEngagementResult>()
-            .Produces<InsightsError>(StatusCodes.Status400BadRequest);
+            .Produces<FeatureEngagementResult>();
 
         group.MapGet("/retention", RetentionAsync)
             .WithName("InsightsRetention")
             .WithSummary("Weekly retention cohorts by the ISO week of each user's first event")
             .WithDescription("Cohorts of users whose first event falls in [from, to]; cell n = share of the cohort active in week n, up to the current week. " + CsvNote)
-            .Produces<RetentionResult>()
-            .Produces<InsightsError>(StatusCodes.Status400BadRequest);
+            .Produces<RetentionResult>();
 
         return group;
     }
