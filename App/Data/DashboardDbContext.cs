@@ -19,6 +19,9 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<EventDefinition> EventDefinitions => Set<EventDefinition>();
     public DbSet<FlagRecord> Flags => Set<FlagRecord>();
     public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
+    public DbSet<UserDay> UserDays => Set<UserDay>();
+    public DbSet<FeatureUserDay> FeatureUserDays => Set<FeatureUserDay>();
+    public DbSet<RollupState> RollupState => Set<RollupState>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

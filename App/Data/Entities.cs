@@ -83,3 +83,33 @@ public sealed class ApiKeyRecord
     public long CreatedAt { get; set; }
     public long? RevokedAt { get; set; }
 }
+
+/// <summary>
+/// Rollup: one row per identity and UTC day (days since 1970-01-01) with events, and the identity's
+/// previous active day (null on their first), so distinct users over any run of days is a count of
+/// the rows whose previous day falls before the run. Kept by the rollup job up to its watermark.
+/// </summary>
+public sealed class UserDay
+{
+    public long UserId { get; set; }
+    public long Day { get; set; }
+    public long Events { get; set; }
+    public long? PrevDay { get; set; }
+}
+
+/// <summary>Rollup: FEATURE_ENGAGED events per identity, feature name and UTC day, with the previous day of that pair.</summary>
+public sealed class FeatureUserDay
+{
+    public long UserId { get; set; }
+    public required string Feature { get; set; }
+    public long Day { get; set; }
+    public long Events { get; set; }
+    public long? PrevDay { get; set; }
+}
+
+/// <summary>How far a rollup has read the Events table: every event with Id ≤ Watermark is in it.</summary>
+public sealed class RollupState
+{
+    public required string Name { get; set; }
+    public long Watermark { get; set; }
+}

@@ -5,9 +5,11 @@ namespace Dashboard.Data.Configurations;
 
 /// <summary>
 /// Events are append-only. The primary key is the rowid, so inserts append. Secondary indexes are
-/// the ones the dashboard's questions need: (Name, Timestamp) for "events of kind X in a range",
-/// (Timestamp) for activity; both grow near their end because events arrive roughly in time order.
-/// MessageId is unique for deduplication.
+/// the ones the dashboard's questions need: (Name, Timestamp, UserId) for "who did X in a range"
+/// (covering, so funnels and activation never read the table's rows), (Timestamp) for ranges of
+/// any event; both grow near their end because events arrive roughly in time order. MessageId is
+/// unique for deduplication. Active users and feature counts read the rollups (UserDays,
+/// FeatureUserDays) instead.
 /// </summary>
 public sealed class EventRecordConfiguration : IEntityTypeConfiguration<EventRecord>
 {
@@ -18,7 +20,7 @@ public sealed class EventRecordConfiguration : IEntityTypeConfiguration<EventRec
         b.Property(e => e.MessageId).IsRequired();
         b.Property(e => e.Name).IsRequired();
         b.HasIndex(e => e.MessageId).IsUnique();
-        b.HasIndex(e => new { e.Name, e.Timestamp });
+        b.HasIndex(e => new { e.Name, e.Timestamp, e.UserId });
         b.HasIndex(e => e.Timestamp);
     }
 }

@@ -1,0 +1,153 @@
+using Dashboard.Analytics.Engagement;
+using Dashboard.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Dashboard.Analytics.Rollups;
+
+/// <summary>
+/// The per-day rollups and how they are kept. <c>UserDays</c> holds one row per identity and UTC day
+/// with its event count and the identity's previous active day; <c>FeatureUserDays</c> the same per
+/// feature name for FEATURE_ENGAGED. With the previous day, distinct users over a run of days
+/// [a, b] is the number of rows in it whose previous day is null or before a: each user's first
+/// row inside the run, so counts need no de-duplication. The rollup job folds events in by rowid
+/// up to a watermark; a reader adds the events above the watermark (the tail) from the Events
+/// table, recounting the few users that appear in the tail from their rollup rows plus their tail
+/// events, so every answer equals the count over the raw events at the moment it is read.
+/// </summary>
+public static class Rollup
+{
+    public const string StateName = "events";
+
+    /// <summary>Stored for a FEATURE_ENGAGED event without a featureName (shown as "(none)").</summary>
+    public const string NoFeature = JsonText.None;
+
+    /// <summary>The SQL of a day number from a Unix-millisecond timestamp column.</summary>
+    internal static string Day(string column) => $"{column} / {UtcCalendar.DayMs}";
+
+    internal const string Watermark = """SELECT COALESCE(MAX("Watermark"), 0) AS "Id" FROM "RollupState" """;
+
+    // json_extract is SQLite's JSON accessor (PostgreSQL: CAST("Properties" AS jsonb) ->> 'featureName').
+    internal const string FeatureOf = $"""COALESCE(CAST(json_extract(e."Properties", '$.featureName') AS TEXT), '{NoFeature}')""";
+
+    internal const string FeatureEvent = FeatureEngagementQuery.EventName;
+
+    /// <summary>
+    /// Starts a read transaction whose statements all see one snapshot (rollups, watermark and
+    /// tail from the same commit). Deferred, so it never takes the write lock.
+    /// </summary>
+    public static async Task<IDbContextTransaction> BeginSnapshotAsync(DashboardDbContext db, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        var tx = ((SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
+        return await db.Database.UseTransactionAsync(tx, ct) ?? throw new InvalidOperationException("no transaction");
+    }
+
+    /// <summary>
+    /// Adds (<paramref name="sign"/> = 1) or removes (-1) the events selected by
+    /// <paramref name="events"/> (a condition on <c>Events AS e</c>) in both rollups, then brings the
+    /// previous-day links of every identity involved back in line. Runs in the caller's transaction.
+    /// </summary>
+    public static async Task ApplyAsync(DashboardDbContext db, string events, int sign, CancellationToken ct)
+    {
+        var day = Day("e.\"Timestamp\"");
+        var users = $"""SELECT e."UserId" FROM "Events" AS e WHERE {events}""";
+        var featureUsers = $"""{users} AND e."Name" = '{FeatureEvent}'""";
+        await ExecAsync(db, ct, $"""
+            INSERT INTO "UserDays" ("UserId", "Day", "Events", "PrevDay")
+            SELECT e."UserId", {day}, {sign} * COUNT(*), NULL FROM "Events" AS e WHERE {events}
+            GROUP BY e."UserId", {day}
+            ON CONFLICT ("UserId", "Day") DO UPDATE SET "Events" = "UserDays"."Events" + excluded."Events"
+            """);
+        await ExecAsync(db, ct, $"""
+            INSERT INTO "FeatureUserDays" ("UserId", "Feature", "Day", "Events", "PrevDay")
+            SELECT e."UserId", {FeatureOf}, {day}, {sign} * COUNT(*), NULL FROM "Events" AS e
+            WHERE {events} AND e."Name" = '{FeatureEvent}'
+            GROUP BY e."UserId", {FeatureOf}, {day}
+            ON CONFLICT ("UserId", "Feature", "Day") DO UPDATE SET "Events" = "FeatureUserDays"."Events" + excluded."Events"
+            """);
+        if (sign < 0)
+        {
+            await ExecAsync(db, ct, $"""DELETE FROM "UserDays" WHERE "Events" <= 0 AND "UserId" IN ({users})""");
+            await ExecAsync(db, ct, $"""DELETE FROM "FeatureUserDays" WHERE "Events" <= 0 AND "UserId" IN ({featureUsers})""");
+        }
+        // Previous-day links of the identities touched, recomputed with LAG and written where they changed
+        // (a new day, a late event landing between two days, or a removed day).
+        await ExecAsync(db, ct, $"""
+            UPDATE "UserDays" SET "PrevDay" = p."Prev"
+            FROM (SELECT "UserId", "Day", LAG("Day") OVER (PARTITION BY "UserId" ORDER BY "Day") AS "Prev"
+                  FROM "UserDays" WHERE "UserId" IN ({users})) AS p
+            WHERE "UserDays"."UserId" = p."UserId" AND "UserDays"."Day" = p."Day" AND {Changed("\"UserDays\"")}
+            """);
+        await ExecAsync(db, ct, $"""
+            UPDATE "FeatureUserDays" SET "PrevDay" = p."Prev"
+            FROM (SELECT "UserId", "Feature", "Day", LAG("Day") OVER (PARTITION BY "UserId", "Feature" ORDER BY "Day") AS "Prev"
+                  FROM "FeatureUserDays" WHERE "UserId" IN ({featureUsers})) AS p
+            WHERE "FeatureUserDays"."UserId" = p."UserId" AND "FeatureUserDays"."Feature" = p."Feature"
+              AND "FeatureUserDays"."Day" = p."Day" AND {Changed("\"FeatureUserDays\"")}
+            """);
+    }
+
+    // IS DISTINCT FROM, spelled so SQLite and PostgreSQL both read it.
+    private static string Changed(string table) =>
+        $"""({table}."PrevDay" <> p."Prev" OR ({table}."PrevDay" IS NULL AND p."Prev" IS NOT NULL) OR ({table}."PrevDay" IS NOT NULL AND p."Prev" IS NULL))""";
+
+    public static async Task<long> WatermarkAsync(DashboardDbContext db, CancellationToken ct) =>
+        (await db.RollupState.AsNoTracking().FirstOrDefaultAsync(s => s.Name == StateName, ct))?.Watermark ?? 0;
+
+    public static Task SetWatermarkAsync(DashboardDbContext db, long watermark, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"""
+            INSERT INTO "RollupState" ("Name", "Watermark") VALUES ({StateName}, {watermark})
+            ON CONFLICT ("Name") DO UPDATE SET "Watermark" = excluded."Watermark"
+            """, ct);
+
+    private static Task<int> ExecAsync(DashboardDbContext db, CancellationToken ct, string sql) =>
+#pragma warning disable EF1002 // only constants and integers are spliced into the SQL
+        db.Database.ExecuteSqlRawAsync(sql, ct);
+#pragma warning restore EF1002
+
+    public sealed class BucketRow
+    {
+        public long Bucket { get; set; }
+        public int Users { get; set; }
+        public long Events { get; set; }
+    }
+
+    /// <summary>
+    /// Distinct active identities and events per bucket of <paramref name="sizeDays"/> days, buckets
+    /// numbered from <paramref name="originDay"/>, over the days [<paramref name="fromDay"/>,
+    /// <paramref name="toDay"/>] (a bucket cut by the range counts only the days inside it).
+    /// One statement, so one snapshot.
+    /// </summary>
+    public static Task<List<BucketRow>> ActiveUsersAsync(DashboardDbContext db, long fromDay, long toDay, long originDay, long sizeDays,
+        CancellationToken ct)
+    {
+        var (fromMs, endMs) = (fromDay * UtcCalendar.DayMs, (toDay + 1) * UtcCalendar.DayMs);
+        // A row is its user's first in the bucket's part of the range when the previous active day is
+        // before that part's first day: before `from`, or before the bucket's first day.
+        return db.Database.SqlQuery<BucketRow>($"""
+            WITH w AS ({Watermark}),
+            t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id"),
+            x AS (SELECT r."UserId", r."Day", r."Events" AS "N" FROM "UserDays" AS r
+                  WHERE r."UserId" IN (SELECT "UserId" FROM t) AND r."Day" >= {fromDay} AND r."Day" <= {toDay}
+                  UNION ALL
+                  SELECT e."UserId", e."Timestamp" / {UtcCalendar.DayMs}, 1 FROM "Events" AS e, w
+                  WHERE e."Id" > w."Id" AND +e."Timestamp" >= {fromMs} AND +e."Timestamp" < {endMs})
+            SELECT "Bucket", SUM("Users") AS "Users", SUM("Events") AS "Events" FROM (
+                SELECT (r."Day" - {originDay}) / {sizeDays} AS "Bucket",
+                       SUM(CASE WHEN r."PrevDay" IS NULL OR r."PrevDay" < {fromDay}
+                                  OR r."PrevDay" < {originDay} + (r."Day" - {originDay}) / {sizeDays} * {sizeDays}
+                                THEN 1 ELSE 0 END) AS "Users",
+                       SUM(r."Events") AS "Events"
+                FROM "UserDays" AS r
+                WHERE r."Day" >= {fromDay} AND r."Day" <= {toDay} AND r."UserId" NOT IN (SELECT "UserId" FROM t)
+                GROUP BY (r."Day" - {originDay}) / {sizeDays}
+                UNION ALL
+                SELECT ("Day" - {originDay}) / {sizeDays}, COUNT(DISTINCT "UserId"), SUM("N") FROM x
+                GROUP BY ("Day" - {originDay}) / {sizeDays}
+            ) AS parts
+            GROUP BY "Bucket"
+            """).ToListAsync(ct);
+    }
+}

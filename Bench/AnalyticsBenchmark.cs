@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using Dashboard.Analytics;
+using Dashboard.Analytics.Activation;
+using Dashboard.Analytics.Activity;
+using Dashboard.Analytics.Engagement;
+using Dashboard.Analytics.Funnels;
+using Dashboard.Analytics.Retention;
+using Dashboard.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Bench;
+
+/// <summary>
+/// The analytics queries on <see cref="AnalyticsDataSet"/> (10M events, 200k users, 90 days). It works
+/// on a copy of the cached file, brought to the current migrations, times every query class at the
+/// ranges a product manager asks for (cold: first run in the process on a new connection; warm: median
+/// of the next runs), and prints each against its target and against a bare count of the range.
+/// </summary>
+public static class AnalyticsBenchmark
+{
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    public static async Task RunAsync(BenchOptions o)
+    {
+        var source = AnalyticsDataSet.EnsureGenerated();
+        var work = source.Replace(".db", ".work.db");
+        foreach (var f in Directory.GetFiles(Path.GetDirectoryName(work)!, Path.GetFileName(work) + "*")) File.Delete(f);
+        File.Copy(source, work);
+        try
+        {
+            await RunOnAsync(work, o);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var f in Directory.GetFiles(Path.GetDirectoryName(work)!, Path.GetFileName(work) + "*")) File.Delete(f);
+        }
+    }
+
+    private static async Task RunOnAsync(string path, BenchOptions o)
+    {
+        var cs = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        var dbOptions = new DbContextOptionsBuilder<DashboardDbContext>().UseSqlite(cs).Options;
+        var sw = Stopwatch.StartNew();
+        await using (var db = new DashboardDbContext(dbOptions))
+        {
+            db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
+            await db.Database.MigrateAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        }
+        var migrateSeconds = sw.Elapsed.TotalSeconds;
+        var factory = new PooledDbContextFactory<DashboardDbContext>(dbOptions);
+        var now = new DateTimeOffset(AnalyticsDataSet.LastDay.AddDays(1).ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero);
+        var clock = new FixedClock(now);
+        var last = AnalyticsDataSet.LastDay;
+        var extra = await PrepareAsync(factory, clock);
+
+        long events, users;
+        await using (var connection = new SqliteConnection(cs))
+        {
+            connection.Open();
+            events = Scalar(connection, "SELECT count(*) FROM Events");
+            users = Scalar(connection, "SELECT count(*) FROM Users");
+        }
+        Console.WriteLine($"# Analytics benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
+                          $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB");
+        Console.WriteLine($"data set {AnalyticsDataSet.Version}: {events:N0} events, {users:N0} users, {AnalyticsDataSet.Days} days " +
+                          $"to {last:yyyy-MM-dd}; clock {now:yyyy-MM-dd HH:mm} UTC; migrations {migrateSeconds:F1} s");
+        foreach (var line in extra) Console.WriteLine(line);
+        Console.WriteLine();
+
+        var activity = new ActivityQuery(factory);
+        var activation = new ActivationQuery(factory, clock);
+        var funnel = new FunnelQuery(factory, clock);
+        var features = new FeatureEngagementQuery(factory, Options.Create(new AnalyticsOptions()));
+        var retention = new RetentionQuery(factory, clock);
+
+        var (d30, d7, prev7) = (last.AddDays(-29), last.AddDays(-6), last.AddDays(-13));
+        var monthStart = new DateOnly(last.Year, last.Month, 1).AddMonths(-1);
+        var monthEnd = monthStart.AddMonths(1).AddDays(-1);
+        var runs = Math.Max(3, o.Runs);
+
+        // Baseline: a bare count of the 30-day range through the Timestamp index, on its own connection.
+        var (fromMs, endMs) = (AnalyticsDataSet.UtcMs(d30), AnalyticsDataSet.UtcMs(last.AddDays(1)));
+        var baseline = await TimeAsync(runs, async _ =>
+        {
+            await using var c = new SqliteConnection(cs);
+            c.Open();
+            Scalar(c, $"SELECT count(*) FROM Events WHERE Timestamp >= {fromMs} AND Timestamp < {endMs}");
+        });
+
+        var rows = new List<(string Name, string Range, double Target, (double Cold, double Warm) T)>
+        {
+            ("activity, daily", "30 days", 0.3, await TimeAsync(runs, ct => activity.RunAsync(d30, last, ActivityInterval.Day, ct))),
+            ("activity, weekly", "90 days", 0.3, await TimeAsync(runs, ct => activity.RunAsync(last.AddDays(-89), last, ActivityInterval.Week, ct))),
+            ("feature engagement", "30 days", 0.5, await TimeAsync(runs, ct => features.RunAsync(d30, last, ct))),
+            ("funnel, 4 steps: registered, opened, project, feature", "30 days, 14d window", 1.0, await TimeAsync(runs, ct => funnel.RunAsync(
+                new FunnelRequest(["USER_REGISTERED", "APP_OPENED", "PROJECT_CREATED", "FEATURE_ENGAGED"], d30, last), ct))),
+            ("funnel, 3 steps: opened, feature, project", "30 days, 14d window", 1.0, await TimeAsync(runs, ct => funnel.RunAsync(
+                new FunnelRequest(["APP_OPENED", "FEATURE_ENGAGED", "PROJECT_CREATED"], d30, last), ct))),
+            ("activation", "30 days, 7d", double.NaN, await TimeAsync(runs, ct => activation.RunAsync(new ActivationRequest(d30, last), ct))),
+            ("retention", "90 days", double.NaN, await TimeAsync(runs, ct => retention.RunAsync(last.AddDays(-89), last, ct))),
+        };
+        // The weekly review: WAU of the last 7 full days and the 7 before (the active users of the
+        // feature query), features, new users and activation of the last 7 days, last month's cohort.
+        var review = await TimeAsync(runs, async ct =>
+        {
+            await features.RunAsync(d7, last, ct);
+            await features.RunAsync(prev7, last.AddDays(-7), ct);
+            await activation.RunAsync(new ActivationRequest(d7, last), ct);
+            await retention.RunAsync(monthStart, monthEnd, ct);
+        });
+        rows.Insert(3, ("weekly review: features ×2 weeks, activation, last month's retention", "7+7 days, month", 1.0, review));
+
+        Console.WriteLine($"Baseline: `SELECT count(*)` of the 30-day range through the Timestamp index: {baseline.Warm * 1000:F0} ms warm " +
+                          $"({baseline.Cold * 1000:F0} ms cold). Runs: cold = first in the process, warm = median of {runs}.");
+        Console.WriteLine();
+        Console.WriteLine("| query | range | cold ms | warm ms | warm ÷ baseline | target | met |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---|");
+        static string Ms(double s) => double.IsInfinity(s) ? $"> {Limit.TotalMilliseconds:F0}" : $"{s * 1000:F0}";
+        foreach (var (name, range, target, t) in rows)
+        {
+            var met = double.IsNaN(target) ? "–" : t.Warm <= target ? "yes" : "no";
+            Console.WriteLine($"| {name} | {range} | {Ms(t.Cold)} | {Ms(t.Warm)} | {(double.IsInfinity(t.Warm) ? "–" : $"{t.Warm / baseline.Warm:F1}×")} | " +
+                              $"{(double.IsNaN(target) ? "–" : $"< {target * 1000:F0} ms")} | {met} |");
+        }
+    }
+
+    /// <summary>Work the current schema needs before its queries run (rollups), with the figures to print.</summary>
+    private static Task<List<string>> PrepareAsync(IDbContextFactory<DashboardDbContext> factory, TimeProvider clock) =>
+        Task.FromResult(new List<string>());
+
+    /// <summary>Stops a query after this long and reports it as slower than the limit.</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    private static async Task<(double Cold, double Warm)> TimeAsync(int runs, Func<CancellationToken, Task> run)
+    {
+        var sw = Stopwatch.StartNew();
+        using (var cts = new CancellationTokenSource(Limit))
+        {
+            try
+            {
+                await run(cts.Token);
+            }
+            catch (Exception e) when (cts.IsCancellationRequested && e is OperationCanceledException or SqliteException)
+            {
+                return (double.PositiveInfinity, double.PositiveInfinity);
+            }
+        }
+        var cold = sw.Elapsed.TotalSeconds;
+        var warm = new List<double>();
+        // A slow query is timed fewer times, so the whole run stays within minutes.
+        for (var i = 0; i < (cold > 5 ? 1 : runs); i++)
+        {
+            sw.Restart();
+            await run(CancellationToken.None);
+            warm.Add(sw.Elapsed.TotalSeconds);
+        }
+        warm.Sort();
+        return (cold, warm[warm.Count / 2]);
+    }
+
+    internal static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.CommandTimeout = 0;
+        return Convert.ToInt64(cmd.ExecuteScalar());
+    }
+}
