@@ -22,6 +22,11 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<UserDay> UserDays => Set<UserDay>();
     public DbSet<FeatureUserDay> FeatureUserDays => Set<FeatureUserDay>();
     public DbSet<RollupState> RollupState => Set<RollupState>();
+    public DbSet<FlagAuditEntry> FlagAudit => Set<FlagAuditEntry>();
+    public DbSet<FlagEvaluationCount> FlagEvaluationCounts => Set<FlagEvaluationCount>();
+    public DbSet<ExperimentRecord> Experiments => Set<ExperimentRecord>();
+    public DbSet<ExposureRecord> Exposures => Set<ExposureRecord>();
+    public DbSet<SavedFunnelRecord> SavedFunnels => Set<SavedFunnelRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
