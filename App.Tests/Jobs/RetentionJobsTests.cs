@@ -29,7 +29,7 @@ public sealed class RetentionJobsTests : IAsyncLifetime
     {
         using var connection = _factory.Services.GetRequiredService<JobStorage>().GetConnection();
         var ids = connection.GetRecurringJobs().Select(j => j.Id).Order().ToArray();
-        Assert.Equal([EventRetentionJob.Id, QuarantineRetentionJob.Id], ids);
+        Assert.Equal([EventRetentionJob.Id, QuarantineRetentionJob.Id, RollupJob.Id], ids);
     }
 
     [Fact]

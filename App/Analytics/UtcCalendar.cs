@@ -17,6 +17,9 @@ public static class UtcCalendar
     /// <summary>The first millisecond after the inclusive day <paramref name="day"/>.</summary>
     public static long EndMs(DateOnly day) => StartMs(day) + DayMs;
 
+    /// <summary>Days since 1970-01-01: the day number the rollups store.</summary>
+    public static long DayIndex(DateOnly day) => StartMs(day) / DayMs;
+
     public static DateOnly Day(long ms) => DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime);
 
     /// <summary>The Monday that starts the ISO week holding <paramref name="day"/>.</summary>

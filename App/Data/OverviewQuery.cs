@@ -1,3 +1,4 @@
+using Dashboard.Analytics.Rollups;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data;
@@ -16,12 +17,12 @@ public sealed class OverviewQuery(IDbContextFactory<DashboardDbContext> dbFactor
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var today = new DateTimeOffset(clock.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
-        var (from, to) = (today.AddDays(-7).ToUnixTimeMilliseconds(), today.ToUnixTimeMilliseconds());
+        var lastDay = today.ToUnixTimeMilliseconds() / Analytics.UtcCalendar.DayMs - 1;
         var stats = await db.EventStats.AsNoTracking().OrderByDescending(s => s.Count).ToListAsync(ct);
         return new OverviewResult(
             stats.Sum(s => s.Count),
             await db.TrackedUsers.CountAsync(ct),
-            await db.Events.Where(e => e.Timestamp >= from && e.Timestamp < to).Select(e => e.UserId).Distinct().CountAsync(ct),
+            (await Rollup.ActiveUsersAsync(db, lastDay - 6, lastDay, lastDay - 6, 7, ct)).Sum(r => r.Users),
             await db.Quarantine.CountAsync(q => q.ReplayedAt == null, ct),
             await db.EventDefinitions.CountAsync(ct),
             stats.Take(8).ToList());

@@ -1,4 +1,6 @@
+using Dashboard.Analytics.Rollups;
 using Dashboard.Data;
+using Microsoft.Data.Sqlite;
 using Dashboard.Ingest;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -24,7 +26,9 @@ public sealed class QuarantineRetentionJob(IDbContextFactory<DashboardDbContext>
 
 /// <summary>
 /// Deletes events older than the retention window (<c>Ingest:MaxAgeDays</c>), in chunks so the writer
-/// is never blocked for long, then brings the per-name totals back in line with what is stored.
+/// is never blocked for long, then brings the per-name totals back in line with what is stored. Each
+/// chunk takes its events out of the rollups (those at or under the watermark) in the same
+/// transaction as the delete, so the rollups always describe exactly the stored events.
 /// </summary>
 public sealed class EventRetentionJob(IDbContextFactory<DashboardDbContext> dbFactory, IOptions<IngestOptions> options, TimeProvider clock)
 {
@@ -36,12 +40,24 @@ public sealed class EventRetentionJob(IDbContextFactory<DashboardDbContext> dbFa
         var cutoff = clock.GetUtcNow().ToUnixTimeMilliseconds() - options.Value.MaxAgeDays * 86_400_000L;
         var total = 0;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
         while (true)
         {
-            var ids = db.Events.Where(e => e.Timestamp < cutoff).OrderBy(e => e.Timestamp).Select(e => e.Id).Take(Chunk);
-            var deleted = await db.Events.Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct);
-            total += deleted;
-            if (deleted < Chunk) break;
+            await using var tx = connection.BeginTransaction(deferred: false);
+            await db.Database.UseTransactionAsync(tx, ct);
+            var ids = await db.Events.Where(e => e.Timestamp < cutoff).OrderBy(e => e.Timestamp).Select(e => e.Id).Take(Chunk).ToListAsync(ct);
+            if (ids.Count > 0)
+            {
+                var watermark = await Rollup.WatermarkAsync(db, ct);
+                var list = string.Join(",", ids.Where(id => id <= watermark));
+                if (list.Length > 0) await Rollup.ApplyAsync(db, $"""e."Id" IN ({list})""", -1, ct);
+                await db.Events.Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+            await db.Database.UseTransactionAsync(null, ct);
+            total += ids.Count;
+            if (ids.Count < Chunk) break;
         }
         if (total > 0)
         {

@@ -31,6 +31,7 @@ public static class JobsSetup
         });
         services.AddTransient<QuarantineRetentionJob>();
         services.AddTransient<EventRetentionJob>();
+        services.AddTransient<RollupJob>();
         services.AddHostedService<JobSchedule>();
         return services;
     }

@@ -52,14 +52,18 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // One row per signed-up user with the sufficient statistics (first signup time, activated);
         // portable SQL. Traits are read only for a breakdown, and parsed in C# so no JSON dialect is needed.
+        // Both sides come from ranges of the covering (Name, Timestamp, UserId) index; the activation
+        // events are materialized so they are joined by user (SQLite indexes the CTE; PostgreSQL hashes
+        // it) rather than scanned again for every signup.
         var rows = await db.Database.SqlQuery<SignupRow>($"""
+            WITH s AS (SELECT "UserId", MIN("Timestamp") AS "At" FROM "Events" WHERE "Name" = {signup} GROUP BY "UserId"),
+            a AS MATERIALIZED (SELECT "UserId", "Timestamp" FROM "Events"
+                               WHERE "Name" = {activation} AND "Timestamp" >= {fromMs} AND "Timestamp" <= {endMs + withinMs})
             SELECT s."UserId", s."At",
-                   CASE WHEN EXISTS (SELECT 1 FROM "Events" AS a
-                                     WHERE a."UserId" = s."UserId" AND a."Name" = {activation}
-                                       AND a."Timestamp" >= s."At" AND a."Timestamp" <= s."At" + {withinMs})
-                        THEN 1 ELSE 0 END AS "Activated"
-            FROM (SELECT "UserId", MIN("Timestamp") AS "At" FROM "Events" WHERE "Name" = {signup} GROUP BY "UserId") AS s
+                   MAX(CASE WHEN a."Timestamp" >= s."At" AND a."Timestamp" <= s."At" + {withinMs} THEN 1 ELSE 0 END) AS "Activated"
+            FROM s LEFT JOIN a ON a."UserId" = s."UserId"
             WHERE s."At" >= {fromMs} AND s."At" < {endMs}
+            GROUP BY s."UserId", s."At"
             """).ToListAsync(ct);
         Dictionary<long, string> traits = [];
         if (withTraits)

@@ -1,3 +1,4 @@
+using Dashboard.Analytics.Rollups;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,19 +21,12 @@ public sealed class ActivityQuery(IDbContextFactory<DashboardDbContext> dbFactor
 {
     public async Task<ActivityResult> RunAsync(DateOnly from, DateOnly to, ActivityInterval interval, CancellationToken ct = default)
     {
-        var fromMs = UtcCalendar.StartMs(from);
-        var endMs = UtcCalendar.EndMs(to);
         var first = interval == ActivityInterval.Day ? from : UtcCalendar.WeekStart(from);
-        var originMs = UtcCalendar.StartMs(first);
-        var sizeMs = interval == ActivityInterval.Day ? UtcCalendar.DayMs : UtcCalendar.WeekMs;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // Bucket number by integer division: portable, and served by the Timestamp index.
-        var rows = await db.Events.AsNoTracking()
-            .Where(e => e.Timestamp >= fromMs && e.Timestamp < endMs)
-            .GroupBy(e => (e.Timestamp - originMs) / sizeMs)
-            .Select(g => new { Bucket = g.Key, Users = g.Select(e => e.UserId).Distinct().Count(), Events = g.LongCount() })
-            .ToDictionaryAsync(r => r.Bucket, ct);
+        // From the user-day rollup plus the events above its watermark (exact at any moment).
+        var rows = (await Rollup.ActiveUsersAsync(db, UtcCalendar.DayIndex(from), UtcCalendar.DayIndex(to), UtcCalendar.DayIndex(first), interval == ActivityInterval.Day ? 1 : 7, ct))
+            .ToDictionary(r => r.Bucket);
 
         var points = new List<ActivityPoint>();
         var step = interval == ActivityInterval.Day ? 1 : 7;

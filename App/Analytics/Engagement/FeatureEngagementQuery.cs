@@ -1,3 +1,4 @@
+using Dashboard.Analytics.Rollups;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,8 @@ public sealed record FeatureEngagementResult(int ActiveUsers, IReadOnlyList<Feat
 
 /// <summary>
 /// Feature engagement over the inclusive UTC days [from, to]: FEATURE_ENGAGED events with their
-/// timestamp in the range, grouped by properties.featureName (missing: "(none)"). Per feature:
+/// timestamp in the range, grouped by properties.featureName (missing, or the literal "(none)":
+/// "(none)"). Per feature:
 /// events, distinct users, adoption = those users / active users of the period (distinct identities
 /// with any event in [from, to]; null when there are none), and a weekly trend (events and distinct
 /// users per ISO week, Monday start, every week touching the range, empty ones with zeros). A feature
@@ -26,54 +28,64 @@ public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext>
 
     private sealed class Row
     {
-        public string? FeatureName { get; set; }
+        public string FeatureName { get; set; } = "";
         public long Week { get; set; }
         public long Events { get; set; }
         public int Users { get; set; }
+        public int RangeUsers { get; set; }
     }
 
     public async Task<FeatureEngagementResult> RunAsync(DateOnly from, DateOnly to, CancellationToken ct = default)
     {
-        var fromMs = UtcCalendar.StartMs(from);
-        var endMs = UtcCalendar.EndMs(to);
-        var (shift, week) = (UtcCalendar.WeekShiftMs, UtcCalendar.WeekMs);
+        var (fromDay, toDay) = (UtcCalendar.DayIndex(from), UtcCalendar.DayIndex(to));
+        var (fromMs, endMs) = (UtcCalendar.StartMs(from), UtcCalendar.EndMs(to));
         var threshold = options.Value.UnusedAdoption;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var activeUsers = await db.Events
-            .Where(e => e.Timestamp >= fromMs && e.Timestamp < endMs)
-            .Select(e => e.UserId).Distinct().CountAsync(ct);
+        await using var snapshot = await Rollup.BeginSnapshotAsync(db, ct);
+        var activeUsers = (await Rollup.ActiveUsersAsync(db, fromDay, toDay, fromDay, toDay - fromDay + 1, ct)).Sum(r => r.Users);
 
-        // json_extract is SQLite's JSON accessor; it is the one dialect-specific expression here
-        // (PostgreSQL: CAST("Properties" AS jsonb) ->> 'featureName'). A week of -1 marks the
-        // per-feature totals, whose distinct users cannot be summed from the weeks.
-        var rows = await db.Database.SqlQuery<Row>($"""
-            SELECT CAST(json_extract("Properties", '$.featureName') AS TEXT) AS "FeatureName",
-                   ("Timestamp" + {shift}) / {week} AS "Week", COUNT(*) AS "Events", COUNT(DISTINCT "UserId") AS "Users"
-            FROM "Events"
-            WHERE "Name" = {EventName} AND "Timestamp" >= {fromMs} AND "Timestamp" < {endMs}
-            GROUP BY CAST(json_extract("Properties", '$.featureName') AS TEXT), ("Timestamp" + {shift}) / {week}
+        // From the feature-user-day rollup plus the events above its watermark. A rollup row is its
+        // user's first for the feature in the range when the previous day is before `from`, and first
+        // in its week's part of the range when it is also or instead before the week's Monday
+        // (week index = (day + 3) / 7, Monday = index * 7 - 3). Users seen in the tail are counted
+        // apart, from their rollup rows and tail events together; their per-feature totals come as week -1.
+        const string weekStart = """(("Day" + 3) / 7 * 7 - 3)""";
+        var rows = await db.Database.SqlQueryRaw<Row>(Rollup.Sql($"""
+            WITH w AS ({Rollup.Watermark}),
+            t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id" AND e."Name" = '{EventName}'),
+            x AS (SELECT r."UserId", r."Feature", r."Day", r."Events" AS "N" FROM "FeatureUserDays" AS r
+                  WHERE r."UserId" IN (SELECT "UserId" FROM t) AND r."Day" >= {fromDay} AND r."Day" <= {toDay}
+                  UNION ALL
+                  SELECT e."UserId", {Rollup.FeatureOf}, e."Timestamp" / {UtcCalendar.DayMs}, 1 FROM "Events" AS e, w
+                  WHERE e."Id" > w."Id" AND e."Name" = '{EventName}' AND +e."Timestamp" >= {fromMs} AND +e."Timestamp" < {endMs})
+            SELECT "Feature" AS "FeatureName", ("Day" + 3) / 7 AS "Week", SUM("Events") AS "Events",
+                   SUM(CASE WHEN "PrevDay" IS NULL OR "PrevDay" < {fromDay} OR "PrevDay" < {weekStart} THEN 1 ELSE 0 END) AS "Users",
+                   SUM(CASE WHEN "PrevDay" IS NULL OR "PrevDay" < {fromDay} THEN 1 ELSE 0 END) AS "RangeUsers"
+            FROM "FeatureUserDays"
+            WHERE "Day" >= {fromDay} AND "Day" <= {toDay} AND "UserId" NOT IN (SELECT "UserId" FROM t)
+            GROUP BY "Feature", ("Day" + 3) / 7
             UNION ALL
-            SELECT CAST(json_extract("Properties", '$.featureName') AS TEXT), -1, COUNT(*), COUNT(DISTINCT "UserId")
-            FROM "Events"
-            WHERE "Name" = {EventName} AND "Timestamp" >= {fromMs} AND "Timestamp" < {endMs}
-            GROUP BY CAST(json_extract("Properties", '$.featureName') AS TEXT)
-            """).ToListAsync(ct);
+            SELECT "Feature", ("Day" + 3) / 7, SUM("N"), COUNT(DISTINCT "UserId"), 0 FROM x GROUP BY "Feature", ("Day" + 3) / 7
+            UNION ALL
+            SELECT "Feature", -1, 0, 0, COUNT(DISTINCT "UserId") FROM x GROUP BY "Feature"
+            """)).ToListAsync(ct);
 
         var weeks = new List<long>();
         for (var w = UtcCalendar.WeekIndex(from); w <= UtcCalendar.WeekIndex(to); w++) weeks.Add(w);
 
         var features = rows
-            .GroupBy(r => r.FeatureName)
+            .GroupBy(r => r.FeatureName, StringComparer.Ordinal)
             .Select(g =>
             {
-                var totals = g.Single(r => r.Week == -1);
-                var byWeek = g.Where(r => r.Week != -1).ToDictionary(r => r.Week);
+                var byWeek = g.Where(r => r.Week != -1).GroupBy(r => r.Week)
+                    .ToDictionary(w => w.Key, w => (Events: w.Sum(r => r.Events), Users: w.Sum(r => r.Users)));
                 var trend = weeks.Select(w => byWeek.TryGetValue(w, out var r)
                     ? new FeatureWeek(UtcCalendar.WeekStartOfIndex(w), r.Events, r.Users)
                     : new FeatureWeek(UtcCalendar.WeekStartOfIndex(w), 0, 0)).ToList();
-                double? adoption = activeUsers == 0 ? null : (double)totals.Users / activeUsers;
-                return new FeatureUsage(g.Key ?? JsonText.None, totals.Events, totals.Users, adoption, adoption < threshold, trend);
+                var users = g.Sum(r => r.RangeUsers);
+                double? adoption = activeUsers == 0 ? null : (double)users / activeUsers;
+                return new FeatureUsage(g.Key, byWeek.Values.Sum(r => r.Events), users, adoption, adoption < threshold, trend);
             })
             .OrderByDescending(f => f.Users).ThenByDescending(f => f.Events).ThenBy(f => f.FeatureName, StringComparer.Ordinal)
             .ToList();

@@ -63,17 +63,46 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         var byTrait = request.Breakdown?.Source == FunnelBreakdownSource.UserTrait;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // The sequence matching is done in C#; SQL narrows to the step events of users who started
-        // in the range, no later than the last window can reach.
-        var starters = db.Events
-            .Where(e => e.Name == first && e.Timestamp >= fromMs && e.Timestamp < endMs)
-            .Select(e => e.UserId);
-        var events = await db.Events.AsNoTracking()
-            .Where(e => names.Contains(e.Name) && e.Timestamp >= fromMs && e.Timestamp < endMs + windowMs
-                        && starters.Contains(e.UserId))
-            .OrderBy(e => e.UserId).ThenBy(e => e.Timestamp).ThenBy(e => e.Id)
-            .Select(e => new Ev(e.Id, e.UserId, e.Name, e.Timestamp, byProperty && e.Name == first ? e.Properties : null))
-            .ToListAsync(ct);
+        // The sequence matching is done in C#; SQL narrows to the step events of users who started in
+        // the range, inside [their first start, their last start + W], read from the covering
+        // (Name, Timestamp, UserId) index with no row lookups. Starters are materialized so each event
+        // finds its user's window by key. Sorting is cheaper here than in SQL's temporary b-tree.
+        var events = new List<Ev>();
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        await using (var cmd = connection.CreateCommand())
+        {
+            var inList = string.Join(", ", names.Select((_, i) => $"$n{i}"));
+            cmd.CommandText = $"""
+                WITH st AS MATERIALIZED (SELECT "UserId", MIN("Timestamp") AS "Lo", MAX("Timestamp") + $window AS "Hi" FROM "Events"
+                                         WHERE "Name" = $first AND "Timestamp" >= $from AND "Timestamp" < $end GROUP BY "UserId")
+                SELECT e."Id", e."UserId", e."Name", e."Timestamp"
+                FROM "Events" AS e JOIN st ON st."UserId" = e."UserId"
+                WHERE e."Name" IN ({inList}) AND e."Timestamp" >= $from AND e."Timestamp" < $end + $window
+                  AND e."Timestamp" >= st."Lo" AND e."Timestamp" <= st."Hi"
+                """;
+            Add(cmd, "$window", windowMs);
+            Add(cmd, "$first", first);
+            Add(cmd, "$from", fromMs);
+            Add(cmd, "$end", endMs);
+            for (var i = 0; i < names.Count; i++) Add(cmd, $"$n{i}", names[i]);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var name = reader.GetString(2);
+                events.Add(new Ev(reader.GetInt64(0), reader.GetInt64(1), names.First(n => n == name), reader.GetInt64(3), null));
+            }
+        }
+        if (byProperty)
+        {
+            var properties = await db.Events.AsNoTracking()
+                .Where(e => e.Name == first && e.Timestamp >= fromMs && e.Timestamp < endMs)
+                .Select(e => new { e.Id, e.Properties })
+                .ToDictionaryAsync(e => e.Id, e => e.Properties, ct);
+            events = events.Select(e => e.Name == first && properties.TryGetValue(e.Id, out var p) ? e with { Properties = p } : e).ToList();
+        }
+        events.Sort((a, b) => a.UserId != b.UserId ? a.UserId.CompareTo(b.UserId)
+            : a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Id.CompareTo(b.Id));
         Dictionary<long, string> traits = [];
         if (byTrait)
         {
@@ -108,6 +137,14 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
                 .ToList();
         }
         return new FunnelResult(totalSteps, totalOpen, breakdown);
+    }
+
+    private static void Add(System.Data.Common.DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
     }
 
     private static List<Reach> GroupList(Dictionary<string, List<Reach>> groups, string key) =>

@@ -1,3 +1,4 @@
+using Dashboard.Analytics.Rollups;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -27,23 +28,35 @@ public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFacto
 
     public async Task<RetentionResult> RunAsync(DateOnly from, DateOnly to, CancellationToken ct = default)
     {
-        var fromMs = UtcCalendar.StartMs(from);
-        var endMs = UtcCalendar.EndMs(to);
-        var (shift, week) = (UtcCalendar.WeekShiftMs, UtcCalendar.WeekMs);
+        var (fromDay, toDay) = (UtcCalendar.DayIndex(from), UtcCalendar.DayIndex(to));
         var currentWeek = UtcCalendar.WeekIndex(clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var horizonMs = (currentWeek + 1) * week - shift;
+        var horizonDay = ((currentWeek + 1) * UtcCalendar.WeekMs - UtcCalendar.WeekShiftMs) / UtcCalendar.DayMs;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // Distinct active users per (cohort week, activity week): the cohort's size is its week-0 cell.
-        var cells = await db.Database.SqlQuery<Cell>($"""
-            SELECT (f."First" + {shift}) / {week} AS "Cohort", (e."Timestamp" + {shift}) / {week} AS "Week",
-                   COUNT(DISTINCT e."UserId") AS "Users"
-            FROM (SELECT "UserId", MIN("Timestamp") AS "First" FROM "Events" GROUP BY "UserId") AS f
-            JOIN "Events" AS e ON e."UserId" = f."UserId"
-            WHERE f."First" >= {fromMs} AND f."First" < {endMs} AND e."Timestamp" < {horizonMs}
-            GROUP BY (f."First" + {shift}) / {week}, (e."Timestamp" + {shift}) / {week}
-            """).ToListAsync(ct);
-        var lookup = cells.ToDictionary(c => (c.Cohort, c.Week), c => c.Users);
+        // From the user-day rollup plus the events above its watermark. A user's first rollup row (no
+        // previous day) is their first event's day; a row is their first in its ISO week when the
+        // previous day is before that week's Monday (week index = (day + 3) / 7, Monday = index * 7 - 3).
+        // Users seen in the tail are counted apart, from their rollup days and tail days together.
+        var cells = (await db.Database.SqlQueryRaw<Cell>(Rollup.Sql($"""
+            WITH w AS ({Rollup.Watermark}),
+            t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id"),
+            ud AS (SELECT r."UserId", r."Day" FROM "UserDays" AS r WHERE r."UserId" IN (SELECT "UserId" FROM t)
+                   UNION
+                   SELECT e."UserId", e."Timestamp" / {UtcCalendar.DayMs} FROM "Events" AS e, w WHERE e."Id" > w."Id"),
+            f1 AS (SELECT "UserId", "Day" AS "First" FROM "UserDays"
+                   WHERE "PrevDay" IS NULL AND "Day" >= {fromDay} AND "Day" <= {toDay} AND "UserId" NOT IN (SELECT "UserId" FROM t)),
+            f2 AS (SELECT "UserId", MIN("Day") AS "First" FROM ud GROUP BY "UserId")
+            SELECT (f."First" + 3) / 7 AS "Cohort", (e."Day" + 3) / 7 AS "Week", COUNT(*) AS "Users"
+            FROM f1 AS f JOIN "UserDays" AS e ON e."UserId" = f."UserId"
+            WHERE e."Day" < {horizonDay} AND (e."PrevDay" IS NULL OR e."PrevDay" < (e."Day" + 3) / 7 * 7 - 3)
+            GROUP BY (f."First" + 3) / 7, (e."Day" + 3) / 7
+            UNION ALL
+            SELECT (f."First" + 3) / 7, (e."Day" + 3) / 7, COUNT(DISTINCT e."UserId")
+            FROM f2 AS f JOIN ud AS e ON e."UserId" = f."UserId"
+            WHERE f."First" >= {fromDay} AND f."First" <= {toDay} AND e."Day" < {horizonDay}
+            GROUP BY (f."First" + 3) / 7, (e."Day" + 3) / 7
+            """)).ToListAsync(ct));
+        var lookup = cells.GroupBy(c => (c.Cohort, c.Week)).ToDictionary(g => g.Key, g => g.Sum(c => c.Users));
 
         var cohorts = new List<RetentionCohort>();
         for (var c = UtcCalendar.WeekIndex(from); c <= UtcCalendar.WeekIndex(to); c++)

@@ -102,6 +102,9 @@ public static class Rollup
             ON CONFLICT ("Name") DO UPDATE SET "Watermark" = excluded."Watermark"
             """, ct);
 
+    /// <summary>SQL built only from constants and computed integers (no input text), so it is run as raw SQL.</summary>
+    internal static string Sql(string sql) => sql;
+
     private static Task<int> ExecAsync(DashboardDbContext db, CancellationToken ct, string sql) =>
 #pragma warning disable EF1002 // only constants and integers are spliced into the SQL
         db.Database.ExecuteSqlRawAsync(sql, ct);
@@ -126,7 +129,7 @@ public static class Rollup
         var (fromMs, endMs) = (fromDay * UtcCalendar.DayMs, (toDay + 1) * UtcCalendar.DayMs);
         // A row is its user's first in the bucket's part of the range when the previous active day is
         // before that part's first day: before `from`, or before the bucket's first day.
-        return db.Database.SqlQuery<BucketRow>($"""
+        return db.Database.SqlQueryRaw<BucketRow>(Sql($"""
             WITH w AS ({Watermark}),
             t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id"),
             x AS (SELECT r."UserId", r."Day", r."Events" AS "N" FROM "UserDays" AS r
@@ -148,6 +151,6 @@ public static class Rollup
                 GROUP BY ("Day" - {originDay}) / {sizeDays}
             ) AS parts
             GROUP BY "Bucket"
-            """).ToListAsync(ct);
+            """)).ToListAsync(ct);
     }
 }

@@ -112,7 +112,7 @@ namespace Dashboard.Data.Migrations
 
                     b.HasIndex("Timestamp");
 
-                    b.HasIndex("Name", "Timestamp");
+                    b.HasIndex("Name", "Timestamp", "UserId");
 
                     b.ToTable("Events", (string)null);
                 });
@@ -214,6 +214,30 @@ namespace Dashboard.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("Exposures", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.FeatureUserDay", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Feature")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Events")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PrevDay")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId", "Feature", "Day");
+
+                    b.HasIndex("Day", "Feature", "PrevDay", "Events");
+
+                    b.ToTable("FeatureUserDays", (string)null);
                 });
 
             modelBuilder.Entity("Dashboard.Data.FlagAuditEntry", b =>
@@ -337,6 +361,19 @@ namespace Dashboard.Data.Migrations
                     b.ToTable("Quarantine", (string)null);
                 });
 
+            modelBuilder.Entity("Dashboard.Data.RollupState", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Watermark")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("RollupState", (string)null);
+                });
+
             modelBuilder.Entity("Dashboard.Data.SavedFunnelRecord", b =>
                 {
                     b.Property<int>("Id")
@@ -367,6 +404,27 @@ namespace Dashboard.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("SavedFunnels", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.UserDay", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Events")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PrevDay")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId", "Day");
+
+                    b.HasIndex("Day", "PrevDay", "UserId", "Events");
+
+                    b.ToTable("UserDays", (string)null);
                 });
 
             modelBuilder.Entity("Dashboard.Data.UserRecord", b =>

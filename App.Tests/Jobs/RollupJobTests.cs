@@ -1,0 +1,169 @@
+using System.Text.Json;
+using Dashboard.Analytics;
+using Dashboard.Analytics.Activity;
+using Dashboard.Analytics.Engagement;
+using Dashboard.Analytics.Retention;
+using Dashboard.Data;
+using Dashboard.Ingest;
+using Dashboard.Jobs;
+using Dashboard.Tests.Analytics;
+using Dashboard.Tests.TestSupport;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using static Dashboard.Tests.Analytics.AnalyticsData;
+
+namespace Dashboard.Tests.Jobs;
+
+/// <summary>
+/// The rollup-backed queries answer exactly what the raw events say, whatever the rollup job has
+/// seen: nothing, everything, or everything but events stored since (new days, late events with old
+/// timestamps, new users), and after the retention job deleted old events. The reference is the same
+/// query on the same events with the rollups emptied, so it reads every event raw.
+/// </summary>
+public sealed class RollupJobTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = T("2026-03-20T12:00:00Z");
+    private readonly DashboardFactory _factory = new(new Dictionary<string, string?> { ["Ingest:MaxAgeDays"] = "15" });
+
+    public Task InitializeAsync()
+    {
+        // The tests run the job themselves; the minutely schedule would race their reference reads.
+        _factory.Services.GetRequiredService<IRecurringJobManager>().RemoveIfExists(RollupJob.Id);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    private RollupJob Job => new(_factory.Db());
+
+    /// <summary>Every rollup-backed answer over ranges that cut weeks and reach past the data, as one JSON text.</summary>
+    private async Task<string> AnswersAsync()
+    {
+        var clock = new FixedClock(Now);
+        var db = _factory.Db();
+        var activity = new ActivityQuery(db);
+        var features = new FeatureEngagementQuery(db, Options.Create(new AnalyticsOptions()));
+        var retention = new RetentionQuery(db, clock);
+        var overview = new OverviewQuery(db, clock);
+        var answers = new List<object>();
+        foreach (var (from, to) in new[] { ("2026-03-01", "2026-03-20"), ("2026-03-04", "2026-03-11"), ("2026-03-10", "2026-03-10") })
+        {
+            answers.Add(await activity.RunAsync(D(from), D(to), ActivityInterval.Day));
+            answers.Add(await activity.RunAsync(D(from), D(to), ActivityInterval.Week));
+            answers.Add(await features.RunAsync(D(from), D(to)));
+            answers.Add(await retention.RunAsync(D(from), D(to)));
+        }
+        answers.Add((await overview.RunAsync()).ActiveUsersLast7Days);
+        return JsonSerializer.Serialize(answers);
+    }
+
+    /// <summary>The answers with the rollups emptied (every event read raw); the rollups are put back after.</summary>
+    private async Task<string> RawAnswersAsync()
+    {
+        await using var db = _factory.CreateDbContext();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var saved = (await db.UserDays.AsNoTracking().ToListAsync(), await db.FeatureUserDays.AsNoTracking().ToListAsync(),
+            await db.RollupState.AsNoTracking().ToListAsync());
+        await db.UserDays.ExecuteDeleteAsync();
+        await db.FeatureUserDays.ExecuteDeleteAsync();
+        await db.RollupState.ExecuteDeleteAsync();
+        await tx.CommitAsync();
+        var raw = await AnswersAsync();
+        db.UserDays.AddRange(saved.Item1);
+        db.FeatureUserDays.AddRange(saved.Item2);
+        db.RollupState.AddRange(saved.Item3);
+        await db.SaveChangesAsync();
+        return raw;
+    }
+
+    private Task SeedAsync(AnalyticsData data, string suffix = "") => data
+        .Event("a" + suffix, "APP_OPENED", "2026-03-02T09:00:00Z")
+        .Event("a" + suffix, "FEATURE_ENGAGED", "2026-03-02T09:01:00Z", new { featureName = "search" })
+        .Event("a" + suffix, "FEATURE_ENGAGED", "2026-03-05T10:00:00Z", new { featureName = "search" })
+        .Event("a" + suffix, "FEATURE_ENGAGED", "2026-03-10T10:00:00Z", new { featureName = "export" })
+        .Event("a" + suffix, "APP_OPENED", "2026-03-16T00:00:00Z")
+        .Event("b" + suffix, "APP_OPENED", "2026-03-08T23:59:59Z")
+        .Event("b" + suffix, "FEATURE_ENGAGED", "2026-03-09T00:00:00Z", new { featureName = "search" })
+        .Event("b" + suffix, "FEATURE_ENGAGED", "2026-03-09T00:00:01Z")
+        .Event("c" + suffix, "USER_REGISTERED", "2026-03-11T12:00:00Z")
+        .Event("c" + suffix, "FEATURE_ENGAGED", "2026-03-18T12:00:00Z", new { featureName = "export" })
+        .SaveAsync();
+
+    [Fact]
+    public async Task RunAsync_AfterEveryChange_AnswersEqualTheRawEvents()
+    {
+        await SeedAsync(new AnalyticsData(_factory.Services));
+        var raw = await RawAnswersAsync();
+        Assert.Contains("\"ActiveUsers\"", raw);
+
+        Assert.Equal(10, await Job.RunAsync(CancellationToken.None));
+        Assert.Equal(raw, await AnswersAsync());
+        await using (var db = _factory.CreateDbContext())
+        {
+            // a: days 03-02, 03-05, 03-10, 03-16 linked in order; b: 03-08, 03-09.
+            var a = await db.UserDays.Where(d => d.UserId == db.Events.Min(e => e.UserId)).OrderBy(d => d.Day).ToListAsync();
+            Assert.Equal([null, a[0].Day, a[1].Day, a[2].Day], a.Select(d => d.PrevDay));
+            Assert.Equal([2, 1, 1, 1], a.Select(d => d.Events));
+        }
+
+        // After the job: new users, a new day for a known user, and late events with old timestamps
+        // (before a's first day, and between two of b's days), read raw above the watermark.
+        await SeedAsync(new AnalyticsData(_factory.Services), "-new");
+        await using (var db = _factory.CreateDbContext())
+        {
+            var (a, b) = (await db.TrackedUsers.OrderBy(u => u.Id).Select(u => u.Id).FirstAsync(),
+                await db.TrackedUsers.OrderBy(u => u.Id).Select(u => u.Id).Skip(1).FirstAsync());
+            db.Events.AddRange(
+                Late("late-1", a, "APP_OPENED", "2026-03-01T08:00:00Z"),
+                Late("late-2", a, "FEATURE_ENGAGED", "2026-03-03T08:00:00Z", """{"featureName":"search"}"""),
+                Late("late-3", b, "FEATURE_ENGAGED", "2026-03-04T08:00:00Z", """{"featureName":"export"}"""),
+                Late("late-4", b, "APP_OPENED", "2026-03-19T08:00:00Z"));
+            await db.SaveChangesAsync();
+        }
+        var withTail = await AnswersAsync();
+        Assert.Equal(await RawAnswersAsync(), withTail);
+        Assert.NotEqual(raw, withTail);
+
+        // Folded in by the next run, in chunks: same answers.
+        Assert.Equal(14, await Job.RunAsync(CancellationToken.None));
+        Assert.Equal(withTail, await AnswersAsync());
+        Assert.Equal(0, await Job.RunAsync(CancellationToken.None));
+
+        // Retention deletes events before 03-05 12:00 (15 days before now), cutting a's 03-05 in two.
+        await using (var db = _factory.CreateDbContext())
+        {
+            db.Events.Add(Late("cut-day", await db.TrackedUsers.Select(u => u.Id).FirstAsync(), "APP_OPENED", "2026-03-05T13:00:00Z"));
+            await db.SaveChangesAsync();
+        }
+        var retention = new EventRetentionJob(_factory.Db(), _factory.Services.GetRequiredService<IOptions<IngestOptions>>(), new FixedClock(Now));
+        Assert.True(await retention.RunAsync(CancellationToken.None) > 0);
+        var afterRetention = await AnswersAsync();
+        Assert.Equal(await RawAnswersAsync(), afterRetention);
+        await Job.RunAsync(CancellationToken.None);
+        Assert.Equal(afterRetention, await AnswersAsync());
+    }
+
+    [Fact]
+    public async Task RunAsync_UpToAWatermark_StopsThereAndLeavesTheRestRaw()
+    {
+        await SeedAsync(new AnalyticsData(_factory.Services));
+        var raw = await RawAnswersAsync();
+        long third;
+        await using (var db = _factory.CreateDbContext())
+            third = await db.Events.OrderBy(e => e.Id).Select(e => e.Id).Skip(2).FirstAsync();
+
+        Assert.Equal(3, await Job.RunAsync(CancellationToken.None, third));
+        Assert.Equal(0, await Job.RunAsync(CancellationToken.None, third));
+        Assert.Equal(raw, await AnswersAsync());
+        await using (var db = _factory.CreateDbContext())
+            Assert.Equal(third, (await db.RollupState.SingleAsync()).Watermark);
+    }
+
+    private static EventRecord Late(string id, long user, string name, string at, string properties = "{}") => new()
+    {
+        MessageId = id, Name = name, UserId = user, Timestamp = T(at).ToUnixTimeMilliseconds(),
+        ReceivedAt = Now.ToUnixTimeMilliseconds(), Properties = properties,
+    };
+}

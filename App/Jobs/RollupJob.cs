@@ -1,0 +1,42 @@
+using Dashboard.Analytics.Rollups;
+using Dashboard.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Jobs;
+
+/// <summary>
+/// Folds the events stored since the last run into the per-day rollups (<see cref="Rollup"/>), by
+/// rowid: everything above the watermark, late events with old timestamps included, in chunks of
+/// <see cref="Chunk"/> events, each one write transaction that also moves the watermark, so the
+/// ingest writer never waits long and a reader never sees an event counted twice or not at all.
+/// </summary>
+public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory)
+{
+    public const string Id = "rollups";
+    public const int Chunk = 50_000;
+
+    /// <summary>Runs until the rollups hold every stored event (or <paramref name="upTo"/>); returns the events folded in.</summary>
+    public async Task<long> RunAsync(CancellationToken ct, long? upTo = null)
+    {
+        long total = 0;
+        while (true)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            db.Database.SetCommandTimeout(TimeSpan.FromMinutes(5));
+            await db.Database.OpenConnectionAsync(ct);
+            // BEGIN IMMEDIATE: the watermark and the max rowid are read under the write lock, so no
+            // commit can slip in between.
+            await using var tx = ((SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: false);
+            await db.Database.UseTransactionAsync(tx, ct);
+            var from = await Rollup.WatermarkAsync(db, ct);
+            var max = await db.Events.MaxAsync(e => (long?)e.Id, ct) ?? 0;
+            var to = Math.Min(Math.Min(max, upTo ?? long.MaxValue), from + Chunk);
+            if (to <= from) return total;
+            await Rollup.ApplyAsync(db, $"""e."Id" > {from} AND e."Id" <= {to}""", 1, ct);
+            await Rollup.SetWatermarkAsync(db, to, ct);
+            await tx.CommitAsync(ct);
+            total += to - from;
+        }
+    }
+}
