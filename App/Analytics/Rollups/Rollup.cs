@@ -47,51 +47,72 @@ public static class Rollup
     /// <summary>
     /// Adds (<paramref name="sign"/> = 1) or removes (-1) the events selected by
     /// <paramref name="events"/> (a condition on <c>Events AS e</c>) in both rollups, then brings the
-    /// previous-day links of every identity involved back in line. Runs in the caller's transaction.
+    /// previous-day links back in line. Only rows whose link can change are touched: the days that
+    /// appeared or disappeared, and the next day of each (a late event landing between two days).
+    /// Each is an index seek, so the cost follows the events folded in, not the history. Runs in
+    /// the caller's transaction.
     /// </summary>
     public static async Task ApplyAsync(DashboardDbContext db, string events, int sign, CancellationToken ct)
     {
-        var day = Day("e.\"Timestamp\"");
-        var users = $"""SELECT e."UserId" FROM "Events" AS e WHERE {events}""";
-        var featureUsers = $"""{users} AND e."Name" = '{FeatureEvent}'""";
+        await ApplyAsync(db, events, sign, "UserDays", ["UserId"], ct);
+        await ApplyAsync(db, $"""{events} AND e."Name" = '{FeatureEvent}'""", sign, "FeatureUserDays", ["UserId", "Feature"], ct);
+    }
+
+    private static async Task ApplyAsync(DashboardDbContext db, string events, int sign, string table, string[] keys, CancellationToken ct)
+    {
+        // The event-side expressions of the key columns, and the column lists.
+        var sources = keys.Select(k => k == "UserId" ? """e."UserId" """ : FeatureOf).Append(Day("""e."Timestamp" """)).ToArray();
+        var source = string.Join(", ", sources);
+        var columns = string.Join(", ", keys.Append("Day").Select(k => $"\"{k}\""));
+        string Same(string a, string b, params string[] cols) => string.Join(" AND ", cols.Select(k => $"{a}.\"{k}\" = {b}.\"{k}\""));
+        var byOwner = keys; // the rows of one identity (and feature), across days
+        var all = keys.Append("Day").ToArray();
+        var owner = string.Join(", ", keys.Select(k => $"k.\"{k}\""));
+        var matchEvent = string.Join(" AND ", all.Zip(sources, (k, v) => $"r.\"{k}\" = {v}"));
+
+        await ExecAsync(db, ct, """CREATE TEMP TABLE IF NOT EXISTS "RollupKeys" ("UserId" INTEGER, "Feature" TEXT, "Day" INTEGER)""");
+        await ExecAsync(db, ct, """DELETE FROM temp."RollupKeys" """);
+        if (sign > 0)
+        {
+            // Days new to the rollup.
+            await ExecAsync(db, ct, $"""
+                INSERT INTO temp."RollupKeys" ({columns})
+                SELECT DISTINCT {source} FROM "Events" AS e
+                WHERE {events} AND NOT EXISTS (SELECT 1 FROM "{table}" AS r WHERE {matchEvent})
+                """);
+        }
         await ExecAsync(db, ct, $"""
-            INSERT INTO "UserDays" ("UserId", "Day", "Events", "PrevDay")
-            SELECT e."UserId", {day}, {sign} * COUNT(*), NULL FROM "Events" AS e WHERE {events}
-            GROUP BY e."UserId", {day}
-            ON CONFLICT ("UserId", "Day") DO UPDATE SET "Events" = "UserDays"."Events" + excluded."Events"
-            """);
-        await ExecAsync(db, ct, $"""
-            INSERT INTO "FeatureUserDays" ("UserId", "Feature", "Day", "Events", "PrevDay")
-            SELECT e."UserId", {FeatureOf}, {day}, {sign} * COUNT(*), NULL FROM "Events" AS e
-            WHERE {events} AND e."Name" = '{FeatureEvent}'
-            GROUP BY e."UserId", {FeatureOf}, {day}
-            ON CONFLICT ("UserId", "Feature", "Day") DO UPDATE SET "Events" = "FeatureUserDays"."Events" + excluded."Events"
+            INSERT INTO "{table}" ({columns}, "Events", "PrevDay")
+            SELECT {source}, {sign} * COUNT(*), NULL FROM "Events" AS e WHERE {events}
+            GROUP BY {source}
+            ON CONFLICT ({columns}) DO UPDATE SET "Events" = "{table}"."Events" + excluded."Events"
             """);
         if (sign < 0)
         {
-            await ExecAsync(db, ct, $"""DELETE FROM "UserDays" WHERE "Events" <= 0 AND "UserId" IN ({users})""");
-            await ExecAsync(db, ct, $"""DELETE FROM "FeatureUserDays" WHERE "Events" <= 0 AND "UserId" IN ({featureUsers})""");
+            // Days left without events leave the rollup.
+            var touched = $"""SELECT e."UserId" FROM "Events" AS e WHERE {events}""";
+            await ExecAsync(db, ct, $"""
+                INSERT INTO temp."RollupKeys" ({columns})
+                SELECT {columns} FROM "{table}" WHERE "Events" <= 0 AND "UserId" IN ({touched})
+                """);
+            await ExecAsync(db, ct, $"""DELETE FROM "{table}" WHERE "Events" <= 0 AND "UserId" IN ({touched})""");
         }
-        // Previous-day links of the identities touched, recomputed with LAG and written where they changed
-        // (a new day, a late event landing between two days, or a removed day).
+        // The next day after each changed day: its previous day may have moved.
         await ExecAsync(db, ct, $"""
-            UPDATE "UserDays" SET "PrevDay" = p."Prev"
-            FROM (SELECT "UserId", "Day", LAG("Day") OVER (PARTITION BY "UserId" ORDER BY "Day") AS "Prev"
-                  FROM "UserDays" WHERE "UserId" IN ({users})) AS p
-            WHERE "UserDays"."UserId" = p."UserId" AND "UserDays"."Day" = p."Day" AND {Changed("\"UserDays\"")}
+            INSERT INTO temp."RollupKeys" ({columns})
+            SELECT * FROM (SELECT {owner}, (SELECT MIN(x."Day") FROM "{table}" AS x
+                                            WHERE {Same("x", "k", byOwner)} AND x."Day" > k."Day") AS "Next"
+                           FROM temp."RollupKeys" AS k) AS n
+            WHERE n."Next" IS NOT NULL
             """);
         await ExecAsync(db, ct, $"""
-            UPDATE "FeatureUserDays" SET "PrevDay" = p."Prev"
-            FROM (SELECT "UserId", "Feature", "Day", LAG("Day") OVER (PARTITION BY "UserId", "Feature" ORDER BY "Day") AS "Prev"
-                  FROM "FeatureUserDays" WHERE "UserId" IN ({featureUsers})) AS p
-            WHERE "FeatureUserDays"."UserId" = p."UserId" AND "FeatureUserDays"."Feature" = p."Feature"
-              AND "FeatureUserDays"."Day" = p."Day" AND {Changed("\"FeatureUserDays\"")}
+            UPDATE "{table}" SET "PrevDay" = k."Prev"
+            FROM (SELECT DISTINCT {owner}, k."Day", (SELECT MAX(p."Day") FROM "{table}" AS p
+                                                     WHERE {Same("p", "k", byOwner)} AND p."Day" < k."Day") AS "Prev"
+                  FROM temp."RollupKeys" AS k) AS k
+            WHERE {Same($"\"{table}\"", "k", all)}
             """);
     }
-
-    // IS DISTINCT FROM, spelled so SQLite and PostgreSQL both read it.
-    private static string Changed(string table) =>
-        $"""({table}."PrevDay" <> p."Prev" OR ({table}."PrevDay" IS NULL AND p."Prev" IS NOT NULL) OR ({table}."PrevDay" IS NOT NULL AND p."Prev" IS NULL))""";
 
     public static async Task<long> WatermarkAsync(DashboardDbContext db, CancellationToken ct) =>
         (await db.RollupState.AsNoTracking().FirstOrDefaultAsync(s => s.Name == StateName, ct))?.Watermark ?? 0;
