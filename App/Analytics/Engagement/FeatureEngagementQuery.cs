@@ -53,18 +53,18 @@ public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext>
         const string weekStart = """(("Day" + 3) / 7 * 7 - 3)""";
         var rows = await db.Database.SqlQueryRaw<Row>(Rollup.Sql($"""
             WITH w AS ({Rollup.Watermark}),
-            t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id" AND e."Name" = '{EventName}'),
+            t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id" AND {Rollup.IsFeatureEvent}),
             x AS (SELECT r."UserId", r."Feature", r."Day", r."Events" AS "N" FROM "FeatureUserDays" AS r
                   WHERE r."UserId" IN (SELECT "UserId" FROM t) AND r."Day" >= {fromDay} AND r."Day" <= {toDay}
                   UNION ALL
                   SELECT e."UserId", {Rollup.FeatureOf}, e."Timestamp" / {UtcCalendar.DayMs}, 1 FROM "Events" AS e, w
-                  WHERE e."Id" > w."Id" AND e."Name" = '{EventName}' AND +e."Timestamp" >= {fromMs} AND +e."Timestamp" < {endMs})
+                  WHERE e."Id" > w."Id" AND {Rollup.IsFeatureEvent} AND +e."Timestamp" >= {fromMs} AND +e."Timestamp" < {endMs})
             SELECT "Feature" AS "FeatureName", ("Day" + 3) / 7 AS "Week", SUM("Events") AS "Events",
                    SUM(CASE WHEN "PrevDay" IS NULL OR "PrevDay" < {fromDay} OR "PrevDay" < {weekStart} THEN 1 ELSE 0 END) AS "Users",
                    SUM(CASE WHEN "PrevDay" IS NULL OR "PrevDay" < {fromDay} THEN 1 ELSE 0 END) AS "RangeUsers"
             FROM "FeatureUserDays"
             WHERE "Day" >= {fromDay} AND "Day" <= {toDay} AND "UserId" NOT IN (SELECT "UserId" FROM t)
-            GROUP BY "Feature", ("Day" + 3) / 7
+            GROUP BY "Day", "Feature"
             UNION ALL
             SELECT "Feature", ("Day" + 3) / 7, SUM("N"), COUNT(DISTINCT "UserId"), 0 FROM x GROUP BY "Feature", ("Day" + 3) / 7
             UNION ALL

@@ -38,11 +38,7 @@ public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFacto
         // previous day is before that week's Monday (week index = (day + 3) / 7, Monday = index * 7 - 3).
         // Users seen in the tail are counted apart, from their rollup days and tail days together.
         var cells = (await db.Database.SqlQueryRaw<Cell>(Rollup.Sql($"""
-            WITH w AS ({Rollup.Watermark}),
-            t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id"),
-            ud AS (SELECT r."UserId", r."Day" FROM "UserDays" AS r WHERE r."UserId" IN (SELECT "UserId" FROM t)
-                   UNION
-                   SELECT e."UserId", e."Timestamp" / {UtcCalendar.DayMs} FROM "Events" AS e, w WHERE e."Id" > w."Id"),
+            WITH {Rollup.TailDays},
             f1 AS (SELECT "UserId", "Day" AS "First" FROM "UserDays"
                    WHERE "PrevDay" IS NULL AND "Day" >= {fromDay} AND "Day" <= {toDay} AND "UserId" NOT IN (SELECT "UserId" FROM t)),
             f2 AS (SELECT "UserId", MIN("Day") AS "First" FROM ud GROUP BY "UserId")

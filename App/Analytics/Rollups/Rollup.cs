@@ -28,10 +28,28 @@ public static class Rollup
 
     internal const string Watermark = """SELECT COALESCE(MAX("Watermark"), 0) AS "Id" FROM "RollupState" """;
 
+    /// <summary>
+    /// Common table expressions for per-user questions: w (the watermark), t (identities with events
+    /// above it) and ud (every (UserId, Day) of those identities: their rollup days and their raw days).
+    /// </summary>
+    internal static readonly string TailDays = $"""
+        w AS ({Watermark}),
+        t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id"),
+        ud AS (SELECT r."UserId", r."Day" FROM "UserDays" AS r WHERE r."UserId" IN (SELECT "UserId" FROM t)
+               UNION
+               SELECT e."UserId", e."Timestamp" / {UtcCalendar.DayMs} FROM "Events" AS e, w WHERE e."Id" > w."Id")
+        """;
+
     // json_extract is SQLite's JSON accessor (PostgreSQL: CAST("Properties" AS jsonb) ->> 'featureName').
     internal const string FeatureOf = $"""COALESCE(CAST(json_extract(e."Properties", '$.featureName') AS TEXT), '{NoFeature}')""";
 
     internal const string FeatureEvent = FeatureEngagementQuery.EventName;
+
+    /// <summary>
+    /// "Is a FEATURE_ENGAGED event", for conditions that also bound the rowid: the concatenation keeps
+    /// the planner on the rowid range instead of the Name index, which would visit every such event.
+    /// </summary>
+    internal const string IsFeatureEvent = $"""e."Name" || '' = '{FeatureEvent}'""";
 
     /// <summary>
     /// Starts a read transaction whose statements all see one snapshot (rollups, watermark and
@@ -55,7 +73,7 @@ public static class Rollup
     public static async Task ApplyAsync(DashboardDbContext db, string events, int sign, CancellationToken ct)
     {
         await ApplyAsync(db, events, sign, "UserDays", ["UserId"], ct);
-        await ApplyAsync(db, $"""{events} AND e."Name" = '{FeatureEvent}'""", sign, "FeatureUserDays", ["UserId", "Feature"], ct);
+        await ApplyAsync(db, $"""{events} AND {IsFeatureEvent}""", sign, "FeatureUserDays", ["UserId", "Feature"], ct);
     }
 
     private static async Task ApplyAsync(DashboardDbContext db, string events, int sign, string table, string[] keys, CancellationToken ct)
@@ -149,7 +167,8 @@ public static class Rollup
     {
         var (fromMs, endMs) = (fromDay * UtcCalendar.DayMs, (toDay + 1) * UtcCalendar.DayMs);
         // A row is its user's first in the bucket's part of the range when the previous active day is
-        // before that part's first day: before `from`, or before the bucket's first day.
+        // before that part's first day: before `from`, or before the bucket's first day. Grouping by
+        // day follows the covering index's order (no sort); the outer query adds the days up.
         return db.Database.SqlQueryRaw<BucketRow>(Sql($"""
             WITH w AS ({Watermark}),
             t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id"),
@@ -166,7 +185,7 @@ public static class Rollup
                        SUM(r."Events") AS "Events"
                 FROM "UserDays" AS r
                 WHERE r."Day" >= {fromDay} AND r."Day" <= {toDay} AND r."UserId" NOT IN (SELECT "UserId" FROM t)
-                GROUP BY (r."Day" - {originDay}) / {sizeDays}
+                GROUP BY r."Day"
                 UNION ALL
                 SELECT ("Day" - {originDay}) / {sizeDays}, COUNT(DISTINCT "UserId"), SUM("N") FROM x
                 GROUP BY ("Day" - {originDay}) / {sizeDays}
