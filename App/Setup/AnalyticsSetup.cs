@@ -4,6 +4,7 @@ using Dashboard.Analytics.Activity;
 using Dashboard.Analytics.Engagement;
 using Dashboard.Analytics.Funnels;
 using Dashboard.Analytics.Retention;
+using Dashboard.Analytics.WeeklyReview;
 
 namespace Dashboard.Setup;
 
@@ -18,6 +19,8 @@ public static class AnalyticsSetup
         services.AddSingleton<FunnelQuery>();
         services.AddSingleton<FeatureEngagementQuery>();
         services.AddSingleton<RetentionQuery>();
+        services.AddSingleton<NewUsersQuery>();
+        services.AddSingleton<WeeklyReviewQuery>();
         return services;
     }
 
