@@ -19,6 +19,11 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<EventDefinition> EventDefinitions => Set<EventDefinition>();
     public DbSet<FlagRecord> Flags => Set<FlagRecord>();
     public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
+    public DbSet<FlagAuditEntry> FlagAudit => Set<FlagAuditEntry>();
+    public DbSet<FlagEvaluationCount> FlagEvaluationCounts => Set<FlagEvaluationCount>();
+    public DbSet<ExperimentRecord> Experiments => Set<ExperimentRecord>();
+    public DbSet<ExposureRecord> Exposures => Set<ExposureRecord>();
+    public DbSet<SavedFunnelRecord> SavedFunnels => Set<SavedFunnelRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

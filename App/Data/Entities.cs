@@ -71,6 +71,72 @@ public sealed class FlagRecord
     public string Rules { get; set; } = "[]";
     public string Variants { get; set; } = "[]";
     public long UpdatedAt { get; set; }
+    /// <summary>The account name of whoever made the last change.</summary>
+    public string UpdatedBy { get; set; } = "";
+}
+
+/// <summary>One change to a flag: who, when, and the flag's state before and after (JSON; null before a create).</summary>
+public sealed class FlagAuditEntry
+{
+    public long Id { get; set; }
+    public required string FlagKey { get; set; }
+    public required string Actor { get; set; }
+    public long At { get; set; }
+    public required string Action { get; set; }
+    public string? Before { get; set; }
+    public string? After { get; set; }
+}
+
+/// <summary>Evaluations of a flag per UTC hour, flushed from in-memory counters.</summary>
+public sealed class FlagEvaluationCount
+{
+    public required string FlagKey { get; set; }
+    public long HourStart { get; set; }
+    public long Count { get; set; }
+}
+
+/// <summary>An A/B comparison on a flag's variants. Times are Unix milliseconds (UTC).</summary>
+public sealed class ExperimentRecord
+{
+    public required string Key { get; set; }
+    public required string FlagKey { get; set; }
+    public string Hypothesis { get; set; } = "";
+    /// <summary>JSON <c>[{ "key", "weight" }]</c>, control first, weights in percent.</summary>
+    public string Variants { get; set; } = "[]";
+    public required string GoalEvent { get; set; }
+    /// <summary>JSON property filter on the goal event, e.g. <c>{ "templateUsed": "kanban" }</c>; "{}" for none.</summary>
+    public string GoalFilter { get; set; } = "{}";
+    public long? Start { get; set; }
+    public long? End { get; set; }
+    /// <summary>Relative lift to detect, e.g. 0.10 = +10% of the control rate.</summary>
+    public double MinimumDetectableEffect { get; set; }
+    public ExperimentState State { get; set; }
+    public long CreatedAt { get; set; }
+    public long UpdatedAt { get; set; }
+}
+
+public enum ExperimentState { Draft, Running, Stopped }
+
+/// <summary>A user's first exposure to an experiment's flag: the variant they were served and when.</summary>
+public sealed class ExposureRecord
+{
+    public long Id { get; set; }
+    public required string ExperimentKey { get; set; }
+    public required string FlagKey { get; set; }
+    public long UserId { get; set; }
+    public required string Variant { get; set; }
+    public long Timestamp { get; set; }
+}
+
+/// <summary>A funnel saved from the funnel builder; <see cref="Query"/> is the builder's query string.</summary>
+public sealed class SavedFunnelRecord
+{
+    public int Id { get; set; }
+    public required string Name { get; set; }
+    public required string Query { get; set; }
+    public string CreatedBy { get; set; } = "";
+    public long CreatedAt { get; set; }
+    public long UpdatedAt { get; set; }
 }
 
 public sealed class ApiKeyRecord

@@ -22,6 +22,7 @@ public static class AccessSetup
         services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<PeopleAdmin>();
+        services.AddSingleton<SignInThrottle>();
 
         services.AddAuthentication(o =>
             {
@@ -44,9 +45,9 @@ public static class AccessSetup
             {
                 o.Password.RequiredLength = 10;
                 o.Password.RequireNonAlphanumeric = false;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
-                o.Lockout.AllowedForNewUsers = true;
+                // Guessing is throttled per client address by SignInThrottle instead of locking the
+                // account, which would let anyone keep a known user name (admin) out.
+                o.Lockout.AllowedForNewUsers = false;
                 o.User.RequireUniqueEmail = false;
             })
             .AddRoles<IdentityRole>()

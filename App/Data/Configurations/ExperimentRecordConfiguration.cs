@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Dashboard.Data.Configurations;
+
+public sealed class ExperimentRecordConfiguration : IEntityTypeConfiguration<ExperimentRecord>
+{
+    public void Configure(EntityTypeBuilder<ExperimentRecord> b)
+    {
+        b.ToTable("Experiments");
+        b.HasKey(e => e.Key);
+        b.Property(e => e.State).HasConversion<string>();
+        b.HasIndex(e => e.FlagKey);
+    }
+}
