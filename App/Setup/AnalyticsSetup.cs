@@ -16,7 +16,9 @@ public static class AnalyticsSetup
         // Stateless: each run opens its own DbContext from the factory.
         services.AddSingleton<ActivityQuery>();
         services.AddSingleton<ActivationQuery>();
+        services.AddSingleton<ActivationTrendQuery>();
         services.AddSingleton<FunnelQuery>();
+        services.AddSingleton<SavedFunnels>();
         services.AddSingleton<FeatureEngagementQuery>();
         services.AddSingleton<RetentionQuery>();
         services.AddSingleton<NewUsersQuery>();

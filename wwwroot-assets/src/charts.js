@@ -6,6 +6,7 @@
 // A description is { kind, categories, series: [{ name, data }], dark, height, format, colors }:
 //   kind    'line' | 'area' | 'bar' | 'hbar' | 'sparkline'
 //   format  'number' | 'percent' (values are fractions 0..1) | 'seconds'
+//   stacked true to stack the series of a bar chart
 
 let library;
 
@@ -58,6 +59,7 @@ export function toOptions(spec) {
       sparkline: { enabled: sparkline },
       animations: { enabled: !sparkline, speed: 300 },
       redrawOnParentResize: true,
+      stacked: !!spec.stacked,
     },
     theme: { mode: dark ? 'dark' : 'light' },
     colors: spec.colors?.length ? spec.colors : (dark ? paletteDark : palette),
