@@ -77,6 +77,12 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
     [
         // Pages (Blazor): a signed-in viewer, or an admin for the admin pages.
         new("GET,POST /", "GET", "/", PageForViewers),
+        new("GET,POST /overview", "GET", "/overview", PageForViewers),
+        new("GET,POST /activity", "GET", "/activity", PageForViewers),
+        new("GET,POST /activation", "GET", "/activation", PageForViewers),
+        new("GET,POST /funnels", "GET", "/funnels", PageForViewers),
+        new("GET,POST /features", "GET", "/features", PageForViewers),
+        new("GET,POST /retention", "GET", "/retention", PageForViewers),
         new("GET,POST /events", "GET", "/events", PageForViewers),
         new("GET,POST /events/{Name}", "GET", "/events/USER_REGISTERED", PageForViewers),
         new("GET,POST /events/new", "GET", "/events/new", PageForAdmins),

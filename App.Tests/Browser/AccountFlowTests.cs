@@ -50,7 +50,7 @@ public sealed class AccountFlowTests(BrowserFixture browser)
             await Expect(viewer.Page.Locator("[data-testid=people], [data-testid=keys]")).ToHaveCountAsync(0);
         }
 
-        foreach (var (path, heading) in new[] { ("/", "Overview"), ("/events", "Event definitions"), ("/quarantine", "Quarantine") })
+        foreach (var (path, heading) in new[] { ("/", "Weekly review"), ("/funnels", "Funnels"), ("/events", "Event definitions"), ("/quarantine", "Quarantine") })
         {
             var response = await viewer.GotoAsync(path);
             Assert.Equal(200, response!.Status);

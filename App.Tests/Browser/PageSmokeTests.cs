@@ -7,7 +7,13 @@ namespace Dashboard.Tests.Browser;
 public sealed class PageSmokeTests(BrowserFixture browser)
 {
     [BrowserTheory]
-    [InlineData("/", 200, "Overview")]
+    [InlineData("/", 200, "Weekly review")]
+    [InlineData("/overview", 200, "Store overview")]
+    [InlineData("/activity", 200, "Activity")]
+    [InlineData("/activation", 200, "Activation")]
+    [InlineData("/funnels", 200, "Funnels")]
+    [InlineData("/features", 200, "Feature engagement")]
+    [InlineData("/retention", 200, "Retention")]
     [InlineData("/events", 200, "Event definitions")]
     [InlineData("/events/new", 200, "New event")]
     [InlineData("/events/USER_REGISTERED", 200, "USER_REGISTERED")]

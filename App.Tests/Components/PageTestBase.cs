@@ -1,6 +1,12 @@
 using Bunit;
 using Bunit.TestDoubles;
 using Dashboard.Access;
+using Dashboard.Analytics.Activation;
+using Dashboard.Analytics.Activity;
+using Dashboard.Analytics.Engagement;
+using Dashboard.Analytics.Funnels;
+using Dashboard.Analytics.Retention;
+using Dashboard.Analytics.WeeklyReview;
 using Dashboard.Data;
 using Dashboard.Ingest;
 using Dashboard.Live;
@@ -51,6 +57,16 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<TaxonomyEditor>());
         Context.Services.AddSingleton(app.GetRequiredService<ApiKeyStore>());
         Context.Services.AddSingleton(app.GetRequiredService<PeopleAdmin>());
+        Context.Services.AddSingleton(app.GetRequiredService<TimeProvider>());
+        Context.Services.AddSingleton(app.GetRequiredService<TaxonomyCache>());
+        Context.Services.AddSingleton(app.GetRequiredService<ActivityQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<ActivationQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<ActivationTrendQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<FunnelQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<SavedFunnels>());
+        Context.Services.AddSingleton(app.GetRequiredService<FeatureEngagementQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<RetentionQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<WeeklyReviewQuery>());
         // Pages read the signed-in person's role: render as an admin unless the test says otherwise.
         Authorization = Context.AddAuthorization();
         Authorization.SetAuthorized("test-admin");

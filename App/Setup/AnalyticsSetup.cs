@@ -4,6 +4,7 @@ using Dashboard.Analytics.Activity;
 using Dashboard.Analytics.Engagement;
 using Dashboard.Analytics.Funnels;
 using Dashboard.Analytics.Retention;
+using Dashboard.Analytics.WeeklyReview;
 
 namespace Dashboard.Setup;
 
@@ -15,9 +16,13 @@ public static class AnalyticsSetup
         // Stateless: each run opens its own DbContext from the factory.
         services.AddSingleton<ActivityQuery>();
         services.AddSingleton<ActivationQuery>();
+        services.AddSingleton<ActivationTrendQuery>();
         services.AddSingleton<FunnelQuery>();
+        services.AddSingleton<SavedFunnels>();
         services.AddSingleton<FeatureEngagementQuery>();
         services.AddSingleton<RetentionQuery>();
+        services.AddSingleton<NewUsersQuery>();
+        services.AddSingleton<WeeklyReviewQuery>();
         return services;
     }
 

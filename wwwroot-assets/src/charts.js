@@ -1,0 +1,107 @@
+// The dashboard's chart module: turns a small chart description sent by the server into ApexCharts
+// options, draws it into an element, redraws it in place when the data or the theme changes, and
+// destroys it. The library (apexcharts.min.js, pinned in package.json) is loaded once, on first use,
+// from this origin, so the content security policy needs no exception for scripts.
+//
+// A description is { kind, categories, series: [{ name, data }], dark, height, format, colors }:
+//   kind    'line' | 'area' | 'bar' | 'hbar' | 'sparkline'
+//   format  'number' | 'percent' (values are fractions 0..1) | 'seconds'
+//   stacked true to stack the series of a bar chart
+
+let library;
+
+function loadLibrary() {
+  if (globalThis.ApexCharts) return Promise.resolve(globalThis.ApexCharts);
+  library ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = new URL('../apexcharts/apexcharts.min.js', import.meta.url).href;
+    script.async = true;
+    script.onload = () => resolve(globalThis.ApexCharts);
+    script.onerror = () => { library = undefined; reject(new Error('The chart library could not be loaded.')); };
+    document.head.appendChild(script);
+  });
+  return library;
+}
+
+const palette = ['#3f51b5', '#00897b', '#f57c00', '#8e24aa', '#43a047', '#e53935', '#6d4c41', '#546e7a'];
+const paletteDark = ['#8c9eff', '#4db6ac', '#ffb74d', '#ce93d8', '#81c784', '#ef9a9a', '#bcaaa4', '#b0bec5'];
+
+function formatter(format) {
+  switch (format) {
+    case 'percent': return v => v == null ? '–' : `${(v * 100).toFixed(1)}%`;
+    case 'seconds': return v => v == null ? '–' : duration(v);
+    default: return v => v == null ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: 1 });
+  }
+}
+
+export function duration(seconds) {
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 86400) return `${(seconds / 3600).toFixed(1)}h`;
+  return `${(seconds / 86400).toFixed(1)}d`;
+}
+
+export function toOptions(spec) {
+  const dark = !!spec.dark;
+  const format = formatter(spec.format);
+  const sparkline = spec.kind === 'sparkline';
+  const type = spec.kind === 'hbar' ? 'bar' : sparkline ? 'area' : spec.kind;
+  const text = dark ? '#e0e0e0' : '#424242';
+  return {
+    chart: {
+      type,
+      height: spec.height ?? (sparkline ? 40 : 300),
+      background: 'transparent',
+      foreColor: text,
+      fontFamily: 'Roboto, Helvetica, Arial, sans-serif',
+      toolbar: { show: false },
+      zoom: { enabled: false },
+      sparkline: { enabled: sparkline },
+      animations: { enabled: !sparkline, speed: 300 },
+      redrawOnParentResize: true,
+      stacked: !!spec.stacked,
+    },
+    theme: { mode: dark ? 'dark' : 'light' },
+    colors: spec.colors?.length ? spec.colors : (dark ? paletteDark : palette),
+    series: spec.series.map(s => ({ name: s.name, data: s.data })),
+    xaxis: {
+      categories: spec.categories ?? [],
+      labels: { hideOverlappingLabels: true, rotate: -45, formatter: spec.kind === 'hbar' ? format : undefined },
+      tickPlacement: 'on',
+    },
+    yaxis: spec.kind === 'hbar' ? {} : { labels: { formatter: format }, min: 0, max: spec.format === 'percent' ? 1 : undefined, forceNiceScale: true },
+    dataLabels: { enabled: spec.kind === 'hbar', formatter: format },
+    plotOptions: { bar: { horizontal: spec.kind === 'hbar', borderRadius: 2, columnWidth: '60%', barHeight: '70%' } },
+    stroke: { curve: 'straight', width: type === 'bar' ? 0 : 2 },
+    fill: sparkline ? { type: 'solid', opacity: 0.15 } : { opacity: type === 'area' ? 0.25 : 1 },
+    markers: { size: sparkline || (spec.categories?.length ?? 0) > 40 ? 0 : 3 },
+    grid: { borderColor: dark ? '#424242' : '#e0e0e0', show: !sparkline },
+    legend: { show: !sparkline && spec.series.length > 1, position: 'top' },
+    tooltip: { theme: dark ? 'dark' : 'light', enabled: true, y: { formatter: format } },
+    noData: { text: 'No data' },
+  };
+}
+
+const charts = new WeakMap();
+
+/** Draws the description into the element, or redraws the chart already there. */
+export async function draw(element, spec) {
+  const ApexCharts = await loadLibrary();
+  const options = toOptions(spec);
+  const existing = charts.get(element);
+  if (existing && existing.kind === spec.kind) {
+    await existing.chart.updateOptions(options, true, false, false);
+    return;
+  }
+  existing?.chart.destroy();
+  const chart = new ApexCharts(element, options);
+  charts.set(element, { chart, kind: spec.kind });
+  await chart.render();
+}
+
+export function destroy(element) {
+  const existing = element && charts.get(element);
+  if (!existing) return;
+  charts.delete(element);
+  existing.chart.destroy();
+}
