@@ -3,6 +3,7 @@ using Dashboard.Analytics;
 using Dashboard.Analytics.Activity;
 using Dashboard.Analytics.Engagement;
 using Dashboard.Analytics.Retention;
+using Dashboard.Analytics.WeeklyReview;
 using Dashboard.Data;
 using Dashboard.Ingest;
 using Dashboard.Jobs;
@@ -47,6 +48,7 @@ public sealed class RollupJobTests : IAsyncLifetime
         var features = new FeatureEngagementQuery(db, Options.Create(new AnalyticsOptions()));
         var retention = new RetentionQuery(db, clock);
         var overview = new OverviewQuery(db, clock);
+        var newUsers = new NewUsersQuery(db);
         var answers = new List<object>();
         foreach (var (from, to) in new[] { ("2026-03-01", "2026-03-20"), ("2026-03-04", "2026-03-11"), ("2026-03-10", "2026-03-10") })
         {
@@ -54,6 +56,8 @@ public sealed class RollupJobTests : IAsyncLifetime
             answers.Add(await activity.RunAsync(D(from), D(to), ActivityInterval.Week));
             answers.Add(await features.RunAsync(D(from), D(to)));
             answers.Add(await retention.RunAsync(D(from), D(to)));
+            answers.Add(await newUsers.PerDayAsync(D(from), D(to)));
+            answers.Add(await newUsers.ActivityAsync(D(from), D(to), D(to).AddDays(-3), D(to)));
         }
         answers.Add((await overview.RunAsync()).ActiveUsersLast7Days);
         return JsonSerializer.Serialize(answers);
