@@ -94,6 +94,12 @@ public abstract class PageTestBase : IAsyncLifetime
         return Context.Render<TPage>(parameters ?? (_ => { }));
     }
 
+    /// <summary>Today (UTC): page tests place their events relative to it, as the pages default to recent days.</summary>
+    protected static DateOnly Today { get; } = DateOnly.FromDateTime(DateTime.UtcNow);
+
+    /// <summary>An ISO-8601 instant on the day at the hour (UTC).</summary>
+    protected static string At(DateOnly day, int hour = 12) => $"{day:yyyy-MM-dd}T{hour:00}:00:00Z";
+
     protected NavigationManager Navigation => Context.Services.GetRequiredService<NavigationManager>();
 
     /// <summary>Posts events to the running app through the real ingest endpoint.</summary>

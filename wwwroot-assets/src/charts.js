@@ -64,12 +64,16 @@ export function toOptions(spec) {
     theme: { mode: dark ? 'dark' : 'light' },
     colors: spec.colors?.length ? spec.colors : (dark ? paletteDark : palette),
     series: spec.series.map(s => ({ name: s.name, data: s.data })),
-    xaxis: {
-      categories: spec.categories ?? [],
-      labels: { hideOverlappingLabels: true, rotate: -45, formatter: spec.kind === 'hbar' ? format : undefined },
-      tickPlacement: 'on',
-    },
-    yaxis: spec.kind === 'hbar' ? {} : { labels: { formatter: format }, min: 0, max: spec.format === 'percent' ? 1 : undefined, forceNiceScale: true },
+    xaxis: sparkline
+      ? { categories: spec.categories ?? [], labels: { show: false }, axisBorder: { show: false }, axisTicks: { show: false }, tooltip: { enabled: false } }
+      : {
+          categories: spec.categories ?? [],
+          labels: { hideOverlappingLabels: true, rotate: -45, formatter: spec.kind === 'hbar' ? format : undefined },
+          tickPlacement: 'on',
+        },
+    yaxis: sparkline
+      ? { show: false, min: 0 }
+      : spec.kind === 'hbar' ? {} : { labels: { formatter: format }, min: 0, max: spec.format === 'percent' ? 1 : undefined, forceNiceScale: true },
     dataLabels: { enabled: spec.kind === 'hbar', formatter: format },
     plotOptions: { bar: { horizontal: spec.kind === 'hbar', borderRadius: 2, columnWidth: '60%', barHeight: '70%' } },
     stroke: { curve: 'straight', width: type === 'bar' ? 0 : 2 },
@@ -83,25 +87,41 @@ export function toOptions(spec) {
 }
 
 const charts = new WeakMap();
+const queues = new WeakMap();
+
+// Drawings of one element run one after another: a theme flip that lands while the first
+// drawing is still rendering would otherwise destroy a half-drawn chart and leave its pieces.
+function enqueue(element, work) {
+  const next = (queues.get(element) ?? Promise.resolve()).catch(() => {}).then(work);
+  queues.set(element, next);
+  return next;
+}
 
 /** Draws the description into the element, or redraws the chart already there. */
-export async function draw(element, spec) {
-  const ApexCharts = await loadLibrary();
-  const options = toOptions(spec);
-  const existing = charts.get(element);
-  if (existing && existing.kind === spec.kind) {
-    await existing.chart.updateOptions(options, true, false, false);
-    return;
-  }
-  existing?.chart.destroy();
-  const chart = new ApexCharts(element, options);
-  charts.set(element, { chart, kind: spec.kind });
-  await chart.render();
+export function draw(element, spec) {
+  return enqueue(element, async () => {
+    const ApexCharts = await loadLibrary();
+    const options = toOptions(spec);
+    const existing = charts.get(element);
+    // A theme change recreates the chart: updating the mode in place leaves stray axis labels behind.
+    if (existing && existing.kind === spec.kind && existing.dark === !!spec.dark) {
+      await existing.chart.updateOptions(options, true, false, false);
+      return;
+    }
+    existing?.chart.destroy();
+    element.replaceChildren();
+    const chart = new ApexCharts(element, options);
+    charts.set(element, { chart, kind: spec.kind, dark: !!spec.dark });
+    await chart.render();
+  });
 }
 
 export function destroy(element) {
-  const existing = element && charts.get(element);
-  if (!existing) return;
-  charts.delete(element);
-  existing.chart.destroy();
+  if (!element) return Promise.resolve();
+  return enqueue(element, () => {
+    const existing = charts.get(element);
+    if (!existing) return;
+    charts.delete(element);
+    existing.chart.destroy();
+  });
 }

@@ -6,10 +6,6 @@ namespace Dashboard.Tests.Components.Analytics;
 
 public sealed class WeeklyReviewPageTests : PageTestBase
 {
-    private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);
-
-    private static string At(DateOnly day, int hour = 12) => $"{day:yyyy-MM-dd}T{hour:00}:00:00Z";
-
     [Fact]
     public void Render_NoEvents_ShowsEmptyState()
     {
