@@ -37,14 +37,18 @@ public static class FlagEndpoints
     {
         var group = app.MapGroup("/api/flags").WithTags("Flags");
 
-        group.MapGet("", async (FlagQueries queries, string? search, CancellationToken ct) =>
+        // On the app, not the group, so the path is /api/flags without a trailing slash.
+        app.MapGet("/api/flags", async (FlagQueries queries, string? search, CancellationToken ct) =>
                 new FlagList((await queries.ListAsync(search, ct)).Select(FlagView.From).ToList()))
             .RequireAuthorization(AccessPolicies.Reader)
+            .WithTags("Flags")
             .WithName("FlagsList")
             .WithSummary("Every flag with its state, status, last change and evaluations in the last 24 hours")
             .WithDescription("search: part of a key, description or owner. status is off, on, percentage or targeted; stale flags have no " +
                              "evaluation for 30 days or are fully on for 30 days.")
-            .Produces<FlagList>();
+            .Produces<FlagList>()
+            .Produces<AccessError>(StatusCodes.Status401Unauthorized)
+            .Produces<AccessError>(StatusCodes.Status403Forbidden);
 
         group.MapGet("/{key}", async (string key, FlagQueries queries, CancellationToken ct) =>
                 await queries.GetAsync(key, ct) is { } d ? Results.Ok(FlagView.From(d.Summary)) : NotFound(key))
@@ -52,6 +56,8 @@ public static class FlagEndpoints
             .WithName("FlagsGet")
             .WithSummary("One flag")
             .Produces<FlagView>()
+            .Produces<AccessError>(StatusCodes.Status401Unauthorized)
+            .Produces<AccessError>(StatusCodes.Status403Forbidden)
             .Produces<FlagError>(StatusCodes.Status404NotFound);
 
         group.MapGet("/{key}/audit", async (string key, FlagQueries queries, CancellationToken ct) =>
@@ -62,6 +68,8 @@ public static class FlagEndpoints
             .WithName("FlagsAudit")
             .WithSummary("A flag's changes, newest first: who, when, the state before and after, and the change in words")
             .Produces<FlagAuditList>()
+            .Produces<AccessError>(StatusCodes.Status401Unauthorized)
+            .Produces<AccessError>(StatusCodes.Status403Forbidden)
             .Produces<FlagError>(StatusCodes.Status404NotFound);
 
         group.MapPut("/{key}", PutAsync)
@@ -76,8 +84,8 @@ public static class FlagEndpoints
             .Produces<FlagView>()
             .Produces<FlagView>(StatusCodes.Status201Created)
             .Produces<FlagError>(StatusCodes.Status400BadRequest)
-            .Produces<FlagError>(StatusCodes.Status401Unauthorized)
-            .Produces<FlagError>(StatusCodes.Status403Forbidden)
+            .Produces<AccessError>(StatusCodes.Status401Unauthorized)
+            .Produces<AccessError>(StatusCodes.Status403Forbidden)
             .Produces<FlagError>(StatusCodes.Status413PayloadTooLarge);
         return app;
     }
