@@ -51,6 +51,8 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<TaxonomyEditor>());
         Context.Services.AddSingleton(app.GetRequiredService<ApiKeyStore>());
         Context.Services.AddSingleton(app.GetRequiredService<PeopleAdmin>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Flags.FlagQueries>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Flags.FlagAdmin>());
         // Pages read the signed-in person's role: render as an admin unless the test says otherwise.
         Authorization = Context.AddAuthorization();
         Authorization.SetAuthorized("test-admin");
