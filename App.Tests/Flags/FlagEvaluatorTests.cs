@@ -37,6 +37,22 @@ public sealed class FlagEvaluatorTests
         Assert.Equal(at30, Eval(Flag(variants: [new("control", 30), new("treatment", 70)]), user).Variant);
     }
 
+    // The README's table: the smallest rollout that includes the user, and the variant at 50/50 and 30/70.
+    [Theory]
+    [InlineData("new_onboarding_flow", "user-00001", 97.73, "first", "second")]
+    [InlineData("new_onboarding_flow", "user-00002", 14.30, "first", "second")]
+    [InlineData("new_onboarding_flow", "user-00003", 14.86, "first", "second")]
+    [InlineData("checkout_v2", "alice", 34.74, "first", "second")]
+    [InlineData("checkout_v2", "bob", 41.16, "first", "second")]
+    [InlineData("checkout_v2", "Zoë", 41.05, "first", "first")]
+    public void Evaluate_ReadmeVectors_InAtAndVariants(string key, string user, double inAt, string at50, string at30)
+    {
+        Assert.True(Eval(Flag(key, rollout: (decimal)inAt), user).On);
+        Assert.False(Eval(Flag(key, rollout: (decimal)inAt - 0.01m), user).On);
+        Assert.Equal(at50, Eval(Flag(key, variants: [new("first", 50), new("second", 50)]), user).Variant);
+        Assert.Equal(at30, Eval(Flag(key, variants: [new("first", 30), new("second", 70)]), user).Variant);
+    }
+
     [Fact]
     public void Evaluate_VariantBucketOnTheBoundary_GoesToTheNextVariant()
     {
