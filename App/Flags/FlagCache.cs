@@ -102,21 +102,23 @@ public sealed class FlagCache(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(50, options.Value.ReloadIntervalMs)));
-        do
+        try
         {
-            try
+            do
             {
-                await ReloadAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // Keep serving the last good snapshot.
-                logger.LogWarning(ex, "Reloading the flags failed; the previous state is still served");
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => !t.IsCanceled && t.Result));
+                try
+                {
+                    await ReloadAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Keep serving the last good snapshot.
+                    logger.LogWarning(ex, "Reloading the flags failed; the previous state is still served");
+                }
+            } while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 }

@@ -18,12 +18,18 @@ public sealed class StoredTraits(
     ILogger<StoredTraits> logger) : BackgroundService
 {
     private volatile Dictionary<string, IReadOnlyDictionary<string, string>> _byUser = new(StringComparer.Ordinal);
+    private string _loadedFor = "";
 
     public IReadOnlyDictionary<string, string>? For(string userKey) => _byUser.GetValueOrDefault(userKey);
 
+    private HashSet<string> Attributes() =>
+        flags.Snapshot.All.SelectMany(f => f.Flag.State.Rules).Select(r => r.Attribute).ToHashSet(StringComparer.Ordinal);
+
+    private static string Signature(HashSet<string> attributes) => string.Join('\u001f', attributes.Order(StringComparer.Ordinal));
+
     public async Task ReloadAsync(CancellationToken ct = default)
     {
-        var attributes = flags.Snapshot.All.SelectMany(f => f.Flag.State.Rules).Select(r => r.Attribute).ToHashSet(StringComparer.Ordinal);
+        var attributes = Attributes();
         var map = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         if (attributes.Count > 0)
         {
@@ -35,6 +41,7 @@ public sealed class StoredTraits(
             }
         }
         _byUser = map;
+        _loadedFor = Signature(attributes);
     }
 
     /// <summary>The wanted attributes of a traits object, as strings; null when none is there.</summary>
@@ -70,14 +77,20 @@ public sealed class StoredTraits(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.TraitRefreshSeconds)));
+        // Checked every second: a rule on a new attribute is served from the stored traits at once,
+        // other trait changes within TraitRefreshSeconds.
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        var refresh = TimeSpan.FromSeconds(Math.Max(1, options.Value.TraitRefreshSeconds));
+        var loadedAt = DateTime.MinValue;
         try
         {
             do
             {
+                if (DateTime.UtcNow - loadedAt < refresh && Signature(Attributes()) == _loadedFor) continue;
                 try
                 {
                     await ReloadAsync(stoppingToken);
+                    loadedAt = DateTime.UtcNow;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
