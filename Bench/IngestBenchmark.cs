@@ -134,7 +134,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<ServerProcess> StartAsync(string databasePath, string writeKey)
+    public static async Task<ServerProcess> StartAsync(string databasePath, string writeKey, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = Path.Combine(RepositoryRoot(), "App", "bin", "Release", "net10.0", "Dashboard.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("Build App in Release first (dotnet run -c Release --project Bench builds it).", dll);
@@ -154,6 +154,7 @@ public sealed class ServerProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         // The benchmark measures the store, not the per-key rate limit: lift it for its one key.
         psi.Environment["RateLimits__IngestPerSecond"] = "1000000";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[server] {e.Data}"); };

@@ -10,6 +10,9 @@ switch (command)
     case "analytics":
         await AnalyticsBenchmark.RunAsync(options);
         return 0;
+    case "flags":
+        await FlagBenchmark.RunAsync(options);
+        return 0;
     case "writer":
         foreach (var batch in new[] { 1, 64, 5000 })
         foreach (var sync in new[] { "Full", "Normal" })
@@ -26,6 +29,6 @@ switch (command)
         Console.WriteLine(r);
         return 0;
     default:
-        Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- ingest [--seconds N] [--rows N] [--connections N] | analytics [--runs N]");
+        Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- ingest|flags [--seconds N] [--rows N] [--connections N] | analytics [--runs N]");
         return 2;
 }

@@ -70,8 +70,16 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
     private static readonly int[] Everyone = [200, 200, 200, 200, 200, 200, 200, 200];
     private static readonly int[] ReadApi = [401, 401, 403, 403, 200, 200, 200, 200];
     private static readonly int[] IngestApi = [401, 401, 200, 401, 401, 401, 401, 401];
+    private static readonly int[] FlagEvaluation = [401, 401, 403, 200, 403, 403, 401, 401];
+    private static readonly int[] AdminKeyOnly = [401, 401, 403, 403, 403, 200, 401, 401];
 
     private const string Event = """{ "event": "APP_OPENED", "userId": "access-table" }""";
+    private const string Evaluation = """{ "context": { "targetingKey": "access-table" } }""";
+    // The seeded flag's own state: saving it changes nothing, whichever caller gets through.
+    private const string SeededFlag = """
+        { "description": "The new onboarding flow: always on for the beta cohort, 10% of everyone else.", "owner": "growth",
+          "enabled": true, "rolloutPercent": 10, "rules": [ { "attribute": "cohort", "operator": "equals", "values": ["beta"], "value": true } ], "variants": [] }
+        """;
 
     private static readonly Row[] Table =
     [
@@ -89,6 +97,9 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("GET,POST /quarantine", "GET", "/quarantine", PageForViewers),
         new("GET,POST /admin/people", "GET", "/admin/people", PageForAdmins),
         new("GET,POST /admin/keys", "GET", "/admin/keys", PageForAdmins),
+        new("GET,POST /flags", "GET", "/flags", PageForAdmins),
+        new("GET,POST /flags/new", "GET", "/flags/new", PageForAdmins),
+        new("GET,POST /flags/{Key}", "GET", "/flags/new_onboarding_flow", PageForAdmins),
         new("GET,POST /account/password", "GET", "/account/password", PageForViewers),
         new("GET,POST /not-found", "GET", "/not-found", PageForViewers),
         new("GET,POST /status/{Code:int}", "GET", "/status/404", PageForViewers),
@@ -106,6 +117,14 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("GET /api/insights/funnel", "GET", "/api/insights/funnel?steps=USER_REGISTERED,PROJECT_CREATED&from=2026-11-02&to=2026-11-08", ReadApi),
         new("GET /api/insights/features", "GET", "/api/insights/features?from=2026-11-02&to=2026-11-08", ReadApi),
         new("GET /api/insights/retention", "GET", "/api/insights/retention?from=2026-11-02&to=2026-11-08", ReadApi),
+        new("GET /api/flags", "GET", "/api/flags", ReadApi),
+        new("GET /api/flags/{key}", "GET", "/api/flags/new_onboarding_flow", ReadApi),
+        new("GET /api/flags/{key}/audit", "GET", "/api/flags/new_onboarding_flow/audit", ReadApi),
+        // Flag changes by programs: an admin key only (people change flags on the page).
+        new("PUT /api/flags/{key}", "PUT", "/api/flags/new_onboarding_flow", AdminKeyOnly, SeededFlag),
+        // Flag evaluation (OFREP): a client key only.
+        new("POST /ofrep/v1/evaluate/flags/{key}", "POST", "/ofrep/v1/evaluate/flags/new_onboarding_flow", FlagEvaluation, Evaluation),
+        new("POST /ofrep/v1/evaluate/flags", "POST", "/ofrep/v1/evaluate/flags", FlagEvaluation, Evaluation),
         // Ingest: a write key only; sessions and other keys are refused with the endpoint's own 401.
         new("POST /ingest", "POST", "/ingest", IngestApi, Event),
         new("POST /v1/batch", "POST", "/v1/batch", IngestApi, Event),

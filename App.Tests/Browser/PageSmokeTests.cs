@@ -20,6 +20,9 @@ public sealed class PageSmokeTests(BrowserFixture browser)
     [InlineData("/quarantine", 200, "Quarantine")]
     [InlineData("/admin/people", 200, "People")]
     [InlineData("/admin/keys", 200, "API keys")]
+    [InlineData("/flags", 200, "Feature flags")]
+    [InlineData("/flags/new", 200, "New flag")]
+    [InlineData("/flags/new_onboarding_flow", 200, "new_onboarding_flow")]
     [InlineData("/events/NOPE", 200, "NOPE")]
     [InlineData("/some-missing-page", 404, "Page not found")]
     public async Task Open_Page_ShowsHeadingWithoutErrors(string path, int status, string heading)

@@ -67,6 +67,8 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<FeatureEngagementQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<RetentionQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<WeeklyReviewQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Flags.FlagQueries>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Flags.FlagAdmin>());
         // Pages read the signed-in person's role: render as an admin unless the test says otherwise.
         Authorization = Context.AddAuthorization();
         Authorization.SetAuthorized("test-admin");

@@ -50,4 +50,20 @@ public sealed class OpenApiTests : IAsyncLifetime
             .GetProperty("properties").EnumerateObject().Select(p => p.Name).Order().ToArray();
         Assert.Equal(["accepted", "duplicates", "rejected"], props);
     }
+
+    [Theory]
+    [InlineData("/ofrep/v1/evaluate/flags/{key}", "post", new[] { "200", "400", "401", "403", "404", "413", "429" })]
+    [InlineData("/ofrep/v1/evaluate/flags", "post", new[] { "200", "304", "400", "401", "403", "413", "429" })]
+    [InlineData("/api/flags", "get", new[] { "200", "401", "403" })]
+    [InlineData("/api/flags/{key}", "get", new[] { "200", "401", "403", "404" })]
+    [InlineData("/api/flags/{key}/audit", "get", new[] { "200", "401", "403", "404" })]
+    [InlineData("/api/flags/{key}", "put", new[] { "200", "201", "400", "401", "403", "413" })]
+    public async Task Document_FlagPaths_DescribeEveryStatusCode(string path, string method, string[] expected)
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var operation = doc.RootElement.GetProperty("paths").GetProperty(path).GetProperty(method);
+        var codes = operation.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
+        Assert.Equal(expected.Order().ToArray(), codes);
+    }
 }

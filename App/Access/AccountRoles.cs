@@ -25,4 +25,10 @@ public static class AccessPolicies
 
     /// <summary>A signed-in viewer or admin, or an API key with the read or admin role.</summary>
     public const string Reader = "reader";
+
+    /// <summary>
+    /// An API key with the admin role: programs that change state (e.g. <c>PUT /api/flags/{key}</c>).
+    /// Sessions change state through the pages, whose forms carry antiforgery tokens.
+    /// </summary>
+    public const string ApiAdmin = "api-admin";
 }

@@ -8,7 +8,7 @@ namespace Dashboard.Access;
 /// <summary>
 /// Authenticates a request by the API key in its <c>Authorization</c> header and maps the key's
 /// role (write, client, read, admin) to the <see cref="RoleClaim"/> claim. The key itself is never
-/// put in a claim or a log line; the name claim is the key's hash prefix.
+/// put in a claim or a log line; the name claim is the key's name.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys)
@@ -21,10 +21,9 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         var key = ApiKeyHeader.Read(Request);
         if (key is null) return Task.FromResult(AuthenticateResult.NoResult());
-        var role = keys.FindRole(key);
-        if (role is null) return Task.FromResult(AuthenticateResult.Fail("the API key is not valid"));
+        if (keys.Find(key) is not { } found) return Task.FromResult(AuthenticateResult.Fail("the API key is not valid"));
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, "key " + ApiKeyStore.Hash(key)[..8]), new Claim(RoleClaim, role)],
+            [new Claim(ClaimTypes.Name, found.Name), new Claim(RoleClaim, found.Role)],
             SchemeName, ClaimTypes.Name, RoleClaim);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }

@@ -6,6 +6,10 @@ namespace Dashboard.Access;
 /// <summary>Reads an API key from <c>Authorization: Bearer &lt;key&gt;</c> or, as Segment sends it, the HTTP Basic username.</summary>
 public static class ApiKeyHeader
 {
+    /// <summary>As <see cref="Read"/>, then the <c>X-API-Key</c> header that OpenFeature's OFREP providers can send.</summary>
+    public static string? ReadWithApiKeyHeader(HttpRequest request) =>
+        Read(request) ?? (request.Headers["X-API-Key"].ToString() is { Length: > 0 } k ? k : null);
+
     public static string? Read(HttpRequest request)
     {
         if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var auth) || auth.Parameter is null) return null;

@@ -27,14 +27,17 @@ public sealed class ConfiguredApiKey
 /// </summary>
 public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
-    private volatile Dictionary<string, string> _roleByHash = new(StringComparer.Ordinal);
+    private volatile Dictionary<string, ApiKeyIdentity> _byHash = new(StringComparer.Ordinal);
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    public string? FindRole(string? key) =>
-        string.IsNullOrEmpty(key) ? null : _roleByHash.GetValueOrDefault(Hash(key));
+    public string? FindRole(string? key) => Find(key)?.Role;
 
-    public bool HasAnyWithRole(string role) => _roleByHash.Values.Contains(role);
+    /// <summary>The key's role and name (the name given on the keys page; configured keys are "configured ROLE key").</summary>
+    public ApiKeyIdentity? Find(string? key) =>
+        string.IsNullOrEmpty(key) ? null : _byHash.GetValueOrDefault(Hash(key));
+
+    public bool HasAnyWithRole(string role) => _byHash.Values.Any(k => k.Role == role);
 
     // Reloads run one at a time, so an older read can never replace a newer one (a revoked key stays revoked).
     private readonly SemaphoreSlim _reload = new(1, 1);
@@ -54,15 +57,15 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        var map = new Dictionary<string, ApiKeyIdentity>(StringComparer.Ordinal);
         foreach (var k in configuration.GetSection("Auth:ApiKeys").Get<List<ConfiguredApiKey>>() ?? [])
         {
-            if (k.Key.Length > 0 && ApiRoles.All.Contains(k.Role)) map[Hash(k.Key)] = k.Role;
+            if (k.Key.Length > 0 && ApiRoles.All.Contains(k.Role)) map[Hash(k.Key)] = new ApiKeyIdentity(k.Role, $"configured {k.Role} key");
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         foreach (var k in await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).ToListAsync(ct))
-            map[k.Hash] = k.Role;
-        _roleByHash = map;
+            map[k.Hash] = new ApiKeyIdentity(k.Role, k.Name);
+        _byHash = map;
     }
 
     /// <summary>Creates a key, stores its hash and returns the key itself: the only time it is visible.</summary>
@@ -112,5 +115,7 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
         return true;
     }
 }
+
+public sealed record ApiKeyIdentity(string Role, string Name);
 
 public sealed record ApiKeyRow(int Id, string Name, string Prefix, string Role, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);

@@ -13,6 +13,12 @@ public sealed class RateLimitOptions
 
     /// <summary>Requests a key may send at once after a quiet period (the bucket's size); 0 means twice the rate.</summary>
     public int IngestBurst { get; set; }
+
+    /// <summary>Requests per second each key may send to the flag evaluation (OFREP) endpoints.</summary>
+    public int FlagsPerSecond { get; set; } = 50_000;
+
+    /// <summary>The flag evaluation bucket's size; 0 means twice the rate.</summary>
+    public int FlagsBurst { get; set; }
 }
 
 /// <summary>
@@ -25,13 +31,22 @@ public static class IngestRateLimits
 {
     public const string Policy = "ingest";
 
+    /// <summary>The same token bucket per key on the OFREP endpoints, with its own rate; the key may also come as <c>X-API-Key</c>.</summary>
+    public const string FlagsPolicy = "flags";
+
     public static void Configure(RateLimiterOptions options, RateLimitOptions limits)
     {
-        var perSecond = Math.Max(1, limits.IngestPerSecond);
-        var burst = limits.IngestBurst > 0 ? limits.IngestBurst : perSecond * 2;
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         options.OnRejected = OnRejectedAsync;
-        options.AddPolicy(Policy, http => RateLimitPartition.GetTokenBucketLimiter(PartitionKey(http), _ => new TokenBucketRateLimiterOptions
+        AddTokenBucket(options, Policy, limits.IngestPerSecond, limits.IngestBurst, ApiKeyHeader.Read);
+        AddTokenBucket(options, FlagsPolicy, limits.FlagsPerSecond, limits.FlagsBurst, ApiKeyHeader.ReadWithApiKeyHeader);
+    }
+
+    private static void AddTokenBucket(RateLimiterOptions options, string policy, int rate, int burstSetting, Func<HttpRequest, string?> readKey)
+    {
+        var perSecond = Math.Max(1, rate);
+        var burst = burstSetting > 0 ? burstSetting : perSecond * 2;
+        options.AddPolicy(policy, http => RateLimitPartition.GetTokenBucketLimiter(PartitionKey(http, readKey), _ => new TokenBucketRateLimiterOptions
         {
             TokenLimit = burst,
             TokensPerPeriod = perSecond,
@@ -41,9 +56,9 @@ public static class IngestRateLimits
         }));
     }
 
-    internal static string PartitionKey(HttpContext http)
+    private static string PartitionKey(HttpContext http, Func<HttpRequest, string?> readKey)
     {
-        var key = ApiKeyHeader.Read(http.Request);
+        var key = readKey(http.Request);
         if (key is not null && http.RequestServices.GetRequiredService<ApiKeyStore>().FindRole(key) is not null)
             return "key:" + ApiKeyStore.Hash(key);
         return "address:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");

@@ -6,11 +6,13 @@ namespace Dashboard.Ingest;
 /// The writer's connection and prepared commands. A batch is one transaction: users are upserted
 /// (first/last seen, traits), events inserted with ON CONFLICT(MessageId) DO NOTHING so duplicates
 /// are counted and skipped, rejected items go to the quarantine, and per-name totals are kept.
+/// Flag exposures create their user when new (without moving first or last seen) and are inserted
+/// with ON CONFLICT DO NOTHING on (ExperimentKey, UserId), so a user's first exposure stays.
 /// </summary>
 internal sealed class BatchStore : IAsyncDisposable, IDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _upsertUser, _insertEvent, _insertQuarantine, _upsertStat;
+    private readonly SqliteCommand _upsertUser, _insertEvent, _insertQuarantine, _upsertStat, _insertExposure;
 
     public BatchStore(string connectionString, string synchronous)
     {
@@ -41,6 +43,10 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
             INSERT INTO EventStats (Name, Count, LastSeen) VALUES ($p0, $p1, $p2)
             ON CONFLICT (Name) DO UPDATE SET Count = EventStats.Count + excluded.Count, LastSeen = max(EventStats.LastSeen, excluded.LastSeen)
             """, 3);
+        _insertExposure = Prepare("""
+            INSERT INTO Exposures (ExperimentKey, FlagKey, UserId, Variant, Timestamp) VALUES ($p0, $p1, $p2, $p3, $p4)
+            ON CONFLICT (ExperimentKey, UserId) DO NOTHING
+            """, 5);
     }
 
     /// <summary>A command whose parameters are $p0..$p(n-1), set by position on every use.</summary>
@@ -75,7 +81,7 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
     public void Write(List<WriteRequest> batch)
     {
         using var tx = _connection.BeginTransaction();
-        foreach (var cmd in new[] { _upsertUser, _insertEvent, _insertQuarantine, _upsertStat }) cmd.Transaction = tx;
+        foreach (var cmd in new[] { _upsertUser, _insertEvent, _insertQuarantine, _upsertStat, _insertExposure }) cmd.Transaction = tx;
 
         // One upsert per distinct user in the batch, with the batch's first and last seen and merged traits.
         var users = new Dictionary<string, UserFacts>(StringComparer.Ordinal);
@@ -87,6 +93,14 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
             users[e.UserKey] = e.Type == MessageType.Identify
                 ? f with { Traits = f.Traits == "{}" ? e.TraitsJson ?? "{}" : MergeTraits(f.Traits, e.TraitsJson), Identified = Min(f.Identified, e.Timestamp) }
                 : f with { First = Min(f.First, e.Timestamp), Last = Max(f.Last, e.Timestamp) };
+        }
+        // An exposure only makes sure its user exists: like an identify without traits.
+        foreach (var r in batch)
+        foreach (var x in r.Exposures)
+        {
+            users.TryGetValue(x.UserKey, out var f);
+            f = f.Traits is null ? new UserFacts("{}", null, null, null) : f;
+            users[x.UserKey] = f with { Identified = Min(f.Identified, x.Timestamp) };
         }
         var ids = new Dictionary<string, long>(users.Count, StringComparer.Ordinal);
         if (_known.Count > MaxKnownUsers) _known.Clear();
@@ -126,6 +140,11 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
                 Set(_insertQuarantine, r.ReceivedAt, q.EventName, q.Reason, q.Payload);
                 _insertQuarantine.ExecuteNonQuery();
             }
+            foreach (var x in r.Exposures)
+            {
+                Set(_insertExposure, x.ExperimentKey, x.FlagKey, ids[x.UserKey], x.Variant, x.Timestamp);
+                _insertExposure.ExecuteNonQuery();
+            }
         }
         foreach (var (name, s) in stats)
         {
@@ -149,7 +168,7 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
 
     public void Dispose()
     {
-        foreach (var cmd in new[] { _upsertUser, _insertEvent, _insertQuarantine, _upsertStat }) cmd.Dispose();
+        foreach (var cmd in new[] { _upsertUser, _insertEvent, _insertQuarantine, _upsertStat, _insertExposure }) cmd.Dispose();
         _connection.Dispose();
     }
 

@@ -10,12 +10,15 @@ namespace Dashboard.Ingest;
 public sealed record WriteResult(int Accepted, int Duplicates);
 
 /// <summary>One request's worth of work for the writer; completed after its transaction commits.</summary>
-public sealed class WriteRequest(IReadOnlyList<ValidEvent> events, IReadOnlyList<QuarantineItem> quarantine, long receivedAt)
+public sealed class WriteRequest(IReadOnlyList<ValidEvent> events, IReadOnlyList<QuarantineItem> quarantine, long receivedAt,
+    IReadOnlyList<ExposureItem>? exposures = null)
 {
     public IReadOnlyList<ValidEvent> Events { get; } = events;
     public IReadOnlyList<QuarantineItem> Quarantine { get; } = quarantine;
+    /// <summary>Flag exposures; nobody waits for their commit.</summary>
+    public IReadOnlyList<ExposureItem> Exposures { get; } = exposures ?? [];
     public long ReceivedAt { get; } = receivedAt;
-    internal int Weight => Math.Max(1, Events.Count + Quarantine.Count);
+    internal int Weight => Math.Max(1, Events.Count + Quarantine.Count + Exposures.Count);
     internal int Accepted;
     internal int Duplicates;
     internal readonly TaskCompletionSource<WriteResult> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -16,6 +16,9 @@ public sealed record ValidEvent(
 
 public sealed record QuarantineItem(string? EventName, string Reason, string Payload);
 
+/// <summary>A user's exposure to an experiment's flag, written with INSERT-or-ignore so the first one stays.</summary>
+public sealed record ExposureItem(string ExperimentKey, string FlagKey, string UserKey, string Variant, long Timestamp);
+
 public sealed record ItemRejection(int Index, string Code, string Error);
 
 /// <summary>The typed reasons an item can be refused for.</summary>

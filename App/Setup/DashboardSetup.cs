@@ -22,6 +22,7 @@ public static class DashboardSetup
         services.AddSingleton<QuarantineQuery>();
         services.AddSingleton<TaxonomyEditor>();
         services.AddDashboardAnalytics(builder.Configuration);
+        services.AddDashboardFlags(builder.Configuration);
         services.AddDashboardJobs();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -45,6 +46,7 @@ public static class DashboardSetup
         app.MapIngest();
         app.MapSchemaEndpoints();
         app.MapDashboardAnalytics();
+        app.MapDashboardFlags();
         app.MapAccountEndpoints();
         app.MapDashboardJobs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Dashboard.Data;
+using Dashboard.Flags;
+using Dashboard.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dashboard.Tests.Browser;
+
+/// <summary>Changing a rollout on the flag page and seeing OFREP serve the change.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class FlagFlowTests(BrowserFixture browser)
+{
+    [BrowserFact]
+    public async Task Rollout_RaisedInTheUi_TurnsTheUserOnInOfrep()
+    {
+        var key = $"ui_rollout_{Guid.NewGuid():N}"[..24];
+        const string user = "browser-user-1";
+        var bucket = Bucketing.RolloutBucket(key, user);
+        await using (var db = browser.CreateDbContext())
+        {
+            // Just below the user's bucket: off. The page must raise it to just above.
+            db.Flags.Add(new FlagRecord { Key = key, Enabled = true, RolloutBasisPoints = bucket, UpdatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+            await db.SaveChangesAsync();
+        }
+        using var ofrep = new HttpClient { BaseAddress = browser.ServerAddress };
+        ofrep.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DashboardFactory.ClientKey);
+        async Task<bool> EvaluateAsync()
+        {
+            using var response = await ofrep.PostAsync($"/ofrep/v1/evaluate/flags/{key}",
+                new StringContent($$"""{ "context": { "targetingKey": "{{user}}" } }""", Encoding.UTF8, "application/json"));
+            var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            return json.TryGetProperty("value", out var v) && v.GetBoolean();
+        }
+        // The flag was written to the store directly: the periodic reload serves it.
+        var waited = DateTime.UtcNow;
+        while (DateTime.UtcNow - waited < TimeSpan.FromSeconds(5))
+        {
+            using var probe = await ofrep.PostAsync($"/ofrep/v1/evaluate/flags/{key}", new StringContent("""{ "context": { "targetingKey": "x" } }""", Encoding.UTF8, "application/json"));
+            if (probe.IsSuccessStatusCode) break;
+            await Task.Delay(100);
+        }
+        Assert.False(await EvaluateAsync());
+
+        await using var session = await browser.OpenAsync();
+        var page = session.Page;
+        await session.GotoAsync($"/flags/{key}");
+        await session.WaitForInteractiveAsync();
+        var rollout = page.Locator("input[data-testid=rollout-number]");
+        await rollout.FillAsync(((bucket + 1) / 100m).ToString("0.##", CultureInfo.InvariantCulture));
+        await rollout.PressAsync("Tab");
+        await page.Locator("[data-testid=save]").ClickAsync();
+        await Expect(page.Locator("[data-testid=history-entry]").First).ToContainTextAsync("Rollout:");
+
+        var saved = DateTime.UtcNow;
+        var on = false;
+        while (!on && DateTime.UtcNow - saved < TimeSpan.FromSeconds(3))
+        {
+            on = await EvaluateAsync();
+            if (!on) await Task.Delay(50);
+        }
+        Assert.True(on, "the evaluation did not change after the rollout was raised in the page");
+        Assert.True(DateTime.UtcNow - saved < TimeSpan.FromSeconds(1), $"served after {(DateTime.UtcNow - saved).TotalMilliseconds:N0} ms");
+
+        await using var check = browser.CreateDbContext();
+        var audit = await check.FlagAudit.AsNoTracking().SingleAsync(a => a.FlagKey == key);
+        Assert.Equal("admin", audit.Actor);
+        Assert.Empty(session.Errors);
+    }
+}

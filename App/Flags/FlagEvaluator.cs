@@ -1,0 +1,114 @@
+using System.Buffers;
+using System.Text;
+
+namespace Dashboard.Flags;
+
+/// <summary>Why an evaluation gave its value, in OpenFeature's words.</summary>
+public enum EvaluationReason { Disabled, TargetingMatch, Split, TargetingKeyMissing }
+
+/// <summary>
+/// What an evaluation answers: on or off, the variant served (null when off or for a flag without
+/// variants), and why. The OFREP value is <see cref="On"/> for a boolean flag and the variant key
+/// (or "off") for a flag with variants.
+/// </summary>
+public readonly record struct Evaluation(bool On, string? Variant, EvaluationReason Reason);
+
+/// <summary>
+/// Who is asking: the targeting key (the user id that is bucketed) and attributes such as
+/// <c>cohort</c> or <c>plan</c>. <paramref name="Fallback"/> answers attributes the caller did not send,
+/// e.g. the traits stored from <c>identify</c> calls.
+/// </summary>
+public readonly record struct EvaluationContext(
+    string TargetingKey,
+    IReadOnlyDictionary<string, string>? Attributes = null,
+    IReadOnlyDictionary<string, string>? Fallback = null)
+{
+    public string? Attribute(string name) =>
+        Attributes?.GetValueOrDefault(name) ?? Fallback?.GetValueOrDefault(name);
+}
+
+/// <summary>
+/// A flag made ready for evaluation: the UTF-8 hash prefixes, the rollout threshold and the
+/// variants' cumulative thresholds in basis points, rule values in sets. Immutable.
+/// </summary>
+public sealed class CompiledFlag
+{
+    public FlagState State { get; }
+    public string Key => State.Key;
+    internal readonly byte[] RolloutPrefix, VariantPrefix;
+    internal readonly int RolloutBasisPoints;
+    internal readonly string[] VariantKeys;
+    internal readonly int[] VariantThresholds;
+    internal readonly CompiledRule[] Rules;
+
+    public CompiledFlag(FlagState state)
+    {
+        State = state;
+        RolloutPrefix = Encoding.UTF8.GetBytes(state.Key + ":");
+        VariantPrefix = Encoding.UTF8.GetBytes(state.Key + ":variant:");
+        RolloutBasisPoints = (int)(state.RolloutPercent * 100);
+        VariantKeys = state.Variants.Select(v => v.Key).ToArray();
+        VariantThresholds = new int[VariantKeys.Length];
+        var cumulative = 0;
+        for (var i = 0; i < VariantKeys.Length; i++)
+        {
+            cumulative += (int)(state.Variants[i].Weight * 100);
+            VariantThresholds[i] = cumulative;
+        }
+        Rules = state.Rules.Select(r => new CompiledRule(r.Attribute, r.Values.ToHashSet(StringComparer.Ordinal), r.Value, r.Variant)).ToArray();
+    }
+
+    public bool HasVariants => VariantKeys.Length > 0;
+
+    internal sealed record CompiledRule(string Attribute, HashSet<string> Values, bool Value, string? Variant);
+}
+
+/// <summary>
+/// The evaluation, a pure function of (flag, context), in the SPEC's order: disabled → off
+/// (DISABLED); the first matching targeting rule → its value (TARGETING_MATCH); else the rollout
+/// (SPLIT): in it → on with the user's variant, outside it → off with no variant. Bucketing is
+/// <see cref="Bucketing"/>'s version 1, computed here on pre-encoded prefixes so it allocates nothing.
+/// </summary>
+public static class FlagEvaluator
+{
+    private static readonly Evaluation KeyMissing = new(false, null, EvaluationReason.TargetingKeyMissing);
+
+    public static Evaluation Evaluate(CompiledFlag flag, in EvaluationContext context)
+    {
+        if (!flag.State.Enabled) return new Evaluation(false, null, EvaluationReason.Disabled);
+        foreach (var rule in flag.Rules)
+        {
+            if (context.Attribute(rule.Attribute) is not { } value || !rule.Values.Contains(value)) continue;
+            if (!rule.Value) return new Evaluation(false, null, EvaluationReason.TargetingMatch);
+            if (rule.Variant is null && flag.HasVariants && string.IsNullOrEmpty(context.TargetingKey)) return KeyMissing;
+            return new Evaluation(true, rule.Variant ?? VariantOf(flag, context.TargetingKey), EvaluationReason.TargetingMatch);
+        }
+        // Bucketing needs the user; a rule that matched on attributes alone did not.
+        if (string.IsNullOrEmpty(context.TargetingKey)) return KeyMissing;
+        if (Bucket(flag.RolloutPrefix, context.TargetingKey) >= flag.RolloutBasisPoints)
+            return new Evaluation(false, null, EvaluationReason.Split);
+        return new Evaluation(true, VariantOf(flag, context.TargetingKey), EvaluationReason.Split);
+    }
+
+    private static string? VariantOf(CompiledFlag flag, string userId)
+    {
+        if (flag.VariantKeys.Length == 0) return null;
+        var v = Bucket(flag.VariantPrefix, userId);
+        for (var i = 0; i < flag.VariantThresholds.Length; i++)
+            if (v < flag.VariantThresholds[i]) return flag.VariantKeys[i];
+        return flag.VariantKeys[^1]; // weights sum to 100, so only rounding could get here
+    }
+
+    /// <summary><c>murmur3_x86_32(prefix ‖ utf8(userId), seed 0) mod 10000</c>.</summary>
+    internal static int Bucket(byte[] prefix, string userId)
+    {
+        var max = prefix.Length + Encoding.UTF8.GetMaxByteCount(userId.Length);
+        byte[]? rented = max <= 256 ? null : ArrayPool<byte>.Shared.Rent(max);
+        Span<byte> buffer = rented ?? stackalloc byte[256];
+        prefix.CopyTo(buffer);
+        var length = prefix.Length + Encoding.UTF8.GetBytes(userId, buffer[prefix.Length..]);
+        var hash = Murmur3.Hash32(buffer[..length], 0);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        return (int)(hash % Bucketing.Buckets);
+    }
+}
