@@ -25,4 +25,7 @@ public static class AccessPolicies
 
     /// <summary>A signed-in viewer or admin, or an API key with the read or admin role.</summary>
     public const string Reader = "reader";
+
+    /// <summary>A signed-in admin, or an API key with the admin role: the write endpoints of the API.</summary>
+    public const string AdminApi = "admin-api";
 }

@@ -86,6 +86,12 @@ public static class AccessSetup
                 .RequireAssertion(c => c.User.Identity?.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName
                     ? c.User.HasClaim(ApiKeyAuthenticationHandler.RoleClaim, ApiRoles.Read) || c.User.HasClaim(ApiKeyAuthenticationHandler.RoleClaim, ApiRoles.Admin)
                     : c.User.IsInRole(AccountRoles.Viewer) || c.User.IsInRole(AccountRoles.Admin)))
+            .AddPolicy(AccessPolicies.AdminApi, p => p
+                .AddAuthenticationSchemes(KeyOrSessionScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(c => c.User.Identity?.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName
+                    ? c.User.HasClaim(ApiKeyAuthenticationHandler.RoleClaim, ApiRoles.Admin)
+                    : c.User.IsInRole(AccountRoles.Admin)))
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
                 .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
                 .RequireRole(AccountRoles.Viewer, AccountRoles.Admin)
