@@ -21,19 +21,45 @@ public sealed record DemoSettings(
     double WeeklyReturnRate,
     double ActivatedWeeklyReturnRate);
 
+/// <summary>The onboarding flag as the demo needs it: its rollout and its variants (weights in percent, the first is control).</summary>
+public sealed record DemoFlag(int RolloutBasisPoints, IReadOnlyList<DemoVariant> Variants)
+{
+    /// <summary>The variant flag evaluation serves: the first whose cumulative weight × 100 exceeds the variant bucket.</summary>
+    public string? VariantOf(string flagKey, string userId)
+    {
+        if (Variants.Count == 0) return null;
+        var bucket = Bucketing.VariantBucket(flagKey, userId);
+        double cumulative = 0;
+        foreach (var v in Variants)
+        {
+            cumulative += v.Weight;
+            if (cumulative * 100 > bucket) return v.Key;
+        }
+        return Variants[^1].Key;
+    }
+}
+
+public sealed record DemoVariant(string Key, double Weight);
+
+/// <summary>A flag evaluation that served a variant: the exposure an experiment on the flag records.</summary>
+public sealed record DemoExposure(string UserKey, string Variant, long Timestamp);
+
 /// <summary>
 /// A deterministic demo data set: the same settings and the same "now" give the same events.
-/// Users sign up evenly over the last <c>Weeks</c> weeks. Users in the beta cohort, and the
-/// rollout share of the rest, get the new onboarding flow (the <c>OnboardingFlag</c> flag, bucketed
-/// exactly as flag evaluation does) and activate (create a project within 7 days) at
-/// <c>NewOnboardingActivationRate</c>; everyone else at <c>ActivationRate</c>. Each user adopts each
+/// Users sign up evenly over the last <c>Weeks</c> weeks. Users in the beta cohort get the new
+/// onboarding flow (the <c>OnboardingFlag</c> flag's targeting rule). The rollout share of the rest is
+/// bucketed exactly as flag evaluation does; when the flag has variants, those users are exposed at
+/// signup to their variant (reported to <c>exposures</c>) and only the ones not on the first
+/// variant (control) get the new flow; without variants all of them do. Users on the new flow
+/// activate (create a project within 7 days) at <c>NewOnboardingActivationRate</c>; everyone else
+/// at <c>ActivationRate</c>. Each user adopts each
 /// feature with the feature's adoption probability and uses it in the weeks they come back.
 /// </summary>
 public static class DemoDataGenerator
 {
     private const long Minute = 60_000, Hour = 60 * Minute, Day = 24 * Hour, Week = 7 * Day;
 
-    public static IEnumerable<ValidEvent> Generate(DemoSettings s, int onboardingRolloutBasisPoints, DateTimeOffset now)
+    public static IEnumerable<ValidEvent> Generate(DemoSettings s, DemoFlag flag, DateTimeOffset now, ICollection<DemoExposure>? exposures = null)
     {
         var rng = new Random(s.Seed);
         var end = now.ToUnixTimeMilliseconds();
@@ -46,7 +72,10 @@ public static class DemoDataGenerator
             var signup = start + (long)(rng.NextDouble() * (end - start - Hour));
             var cohort = rng.NextDouble() < s.BetaShare ? "beta" : "general";
             var plan = rng.NextDouble() < s.PremiumShare ? "premium" : "free";
-            var newFlow = cohort == "beta" || Bucketing.InRollout(s.OnboardingFlag, userId, onboardingRolloutBasisPoints);
+            var inRollout = cohort != "beta" && Bucketing.InRollout(s.OnboardingFlag, userId, flag.RolloutBasisPoints);
+            var variant = inRollout ? flag.VariantOf(s.OnboardingFlag, userId) : null;
+            if (variant is not null) exposures?.Add(new DemoExposure(userId, variant, signup));
+            var newFlow = cohort == "beta" || (inRollout && (variant is null || variant != flag.Variants[0].Key));
 
             yield return new ValidEvent(MessageType.Identify, userId, null, "{}",
                 Json(new { cohort, plan, email = $"{userId}@example.com" }), signup, Id());
