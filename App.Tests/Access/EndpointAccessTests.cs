@@ -70,6 +70,8 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
     private static readonly int[] Everyone = [200, 200, 200, 200, 200, 200, 200, 200];
     private static readonly int[] ReadApi = [401, 401, 403, 403, 200, 200, 200, 200];
     private static readonly int[] IngestApi = [401, 401, 200, 401, 401, 401, 401, 401];
+    /// <summary>API writes: an admin key or an admin session; the body or key named in the row decides the admin's answer.</summary>
+    private static int[] AdminApi(int admin) => [401, 401, 403, 403, 403, admin, 403, admin];
 
     private const string Event = """{ "event": "APP_OPENED", "userId": "access-table" }""";
 
@@ -81,6 +83,10 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("GET,POST /events/{Name}", "GET", "/events/USER_REGISTERED", PageForViewers),
         new("GET,POST /events/new", "GET", "/events/new", PageForAdmins),
         new("GET,POST /quarantine", "GET", "/quarantine", PageForViewers),
+        new("GET,POST /experiments", "GET", "/experiments", PageForViewers),
+        new("GET,POST /experiments/{Key}", "GET", "/experiments/new-onboarding-flow", PageForViewers),
+        new("GET,POST /experiments/new", "GET", "/experiments/new", PageForAdmins),
+        new("GET,POST /experiments/{Key}/edit", "GET", "/experiments/new-onboarding-flow/edit", PageForAdmins),
         new("GET,POST /admin/people", "GET", "/admin/people", PageForAdmins),
         new("GET,POST /admin/keys", "GET", "/admin/keys", PageForAdmins),
         new("GET,POST /account/password", "GET", "/account/password", PageForViewers),
@@ -100,6 +106,14 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("GET /api/insights/funnel", "GET", "/api/insights/funnel?steps=USER_REGISTERED,PROJECT_CREATED&from=2026-11-02&to=2026-11-08", ReadApi),
         new("GET /api/insights/features", "GET", "/api/insights/features?from=2026-11-02&to=2026-11-08", ReadApi),
         new("GET /api/insights/retention", "GET", "/api/insights/retention?from=2026-11-02&to=2026-11-08", ReadApi),
+        // Experiments: reads like the read API, writes for admins (an empty body is a 400; an unknown key a 404).
+        new("GET /api/experiments/", "GET", "/api/experiments", ReadApi),
+        new("GET /api/experiments/{key}", "GET", "/api/experiments/new-onboarding-flow", ReadApi),
+        new("GET /api/experiments/{key}/results", "GET", "/api/experiments/new-onboarding-flow/results", ReadApi),
+        new("POST /api/experiments/", "POST", "/api/experiments", AdminApi(400), "{}"),
+        new("PUT /api/experiments/{key}", "PUT", "/api/experiments/no-such-experiment", AdminApi(404), "{}"),
+        new("POST /api/experiments/{key}/start", "POST", "/api/experiments/no-such-experiment/start", AdminApi(404), "{}"),
+        new("POST /api/experiments/{key}/stop", "POST", "/api/experiments/no-such-experiment/stop", AdminApi(404), "{}"),
         // Ingest: a write key only; sessions and other keys are refused with the endpoint's own 401.
         new("POST /ingest", "POST", "/ingest", IngestApi, Event),
         new("POST /v1/batch", "POST", "/v1/batch", IngestApi, Event),

@@ -154,7 +154,7 @@ public sealed class ExperimentResultsQueryTests : IAsyncLifetime
             r.Verdict);
     }
 
-    /// <summary>Control 100 of 1,000 against 160 of 1,000 with MDE +100% (n = 200 per variant, reached): d = 0.06 ± 1.959964·0.0149800 = [0.0306, 0.0894], z = 3.989, p = 0.0000662.</summary>
+    /// <summary>Control 100 of 1,000 against 160 of 1,000 with MDE +100% (n = 199 per variant, reached): d = 0.06 ± 1.959964·0.0149800 = [0.0306, 0.0894], z = 3.989, p = 0.0000662.</summary>
     [Fact]
     public async Task RunAsync_PoweredAndSignificant_NamesTheWinner()
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dashboard.Access;
 using Dashboard.Ingest;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.OpenApi;
 
 namespace Dashboard.Analytics.Experiments;
 
@@ -29,14 +30,14 @@ public static class ExperimentEndpoints
         var reads = group.MapGroup("").RequireAuthorization(AccessPolicies.Reader);
         var writes = group.MapGroup("").RequireAuthorization(AccessPolicies.AdminApi)
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(ExperimentError), ["application/json"]))
-            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status404NotFound, typeof(ExperimentError), ["application/json"]))
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status409Conflict, typeof(ExperimentError), ["application/json"]));
 
         reads.MapGet("/", ListAsync)
             .WithName("ExperimentsList")
             .WithSummary("Every experiment with its state, days running, exposures, leading variant and verdict")
             .WithDescription("Newest first. format=csv answers the same rows as text/csv.")
-            .Produces<ExperimentList>();
+            .Produces<ExperimentList>()
+            .Produces<ExperimentError>(StatusCodes.Status400BadRequest);
 
         reads.MapGet("/{key}", GetAsync)
             .WithName("ExperimentsGet")
@@ -53,6 +54,7 @@ public static class ExperimentEndpoints
                              "configured weights, mismatch at p < 0.001. sampleSizePerVariant: for the minimum detectable effect at 80% power, " +
                              "alpha 0.05. Figures that cannot be computed are null, with the reason in note. format=csv: one row per variant.")
             .Produces<ExperimentResult>()
+            .Produces<ExperimentError>(StatusCodes.Status400BadRequest)
             .Produces<ExperimentError>(StatusCodes.Status404NotFound);
 
         writes.MapPost("/", CreateAsync)
@@ -61,7 +63,7 @@ public static class ExperimentEndpoints
             .WithDescription("Body: { key, flagKey, goalEvent, start?, end?, minimumDetectableEffect? (default 0.10), hypothesis?, goalFilter?: { prop: value }, " +
                              "state?: draft | running }. start and end are YYYY-MM-DD (UTC; end inclusive) or ISO-8601 times. The variants are " +
                              "copied from the flag, which needs at least two; the first is control. 413 over 64 KB, 415 when not JSON.")
-            .Accepts<JsonElement>("application/json")
+            .JsonObjectBody()
             .Produces<ExperimentView>(StatusCodes.Status201Created)
             .Produces<ExperimentError>(StatusCodes.Status413PayloadTooLarge)
             .Produces<ExperimentError>(StatusCodes.Status415UnsupportedMediaType);
@@ -70,20 +72,23 @@ public static class ExperimentEndpoints
             .WithName("ExperimentsUpdate")
             .WithSummary("Change an experiment (admin)")
             .WithDescription("Body: any of the create fields. A running experiment keeps its flag and start; a stopped one is read-only (409).")
-            .Accepts<JsonElement>("application/json")
+            .JsonObjectBody()
             .Produces<ExperimentView>()
+            .Produces<ExperimentError>(StatusCodes.Status404NotFound)
             .Produces<ExperimentError>(StatusCodes.Status413PayloadTooLarge)
             .Produces<ExperimentError>(StatusCodes.Status415UnsupportedMediaType);
 
         writes.MapPost("/{key}/start", StartAsync)
             .WithName("ExperimentsStart")
             .WithSummary("Start a draft (admin): exposures are recorded from now, or from its start date when later")
-            .Produces<ExperimentView>();
+            .Produces<ExperimentView>()
+            .Produces<ExperimentError>(StatusCodes.Status404NotFound);
 
         writes.MapPost("/{key}/stop", StopAsync)
             .WithName("ExperimentsStop")
             .WithSummary("Stop a running experiment (admin): its end becomes now when it was later; no more exposures or conversions count")
-            .Produces<ExperimentView>();
+            .Produces<ExperimentView>()
+            .Produces<ExperimentError>(StatusCodes.Status404NotFound);
 
         return group;
     }
@@ -138,6 +143,24 @@ public static class ExperimentEndpoints
 
     private static async Task<IResult> StopAsync(string key, ExperimentEditor editor, CancellationToken ct) =>
         Outcome(await editor.StopAsync(key, ct));
+
+    /// <summary>
+    /// Documents a JSON object body without <c>Accepts</c> metadata: that would make routing answer
+    /// other content types with a bare 415, while the handler answers them with a JSON error.
+    /// </summary>
+    private static RouteHandlerBuilder JsonObjectBody(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object } },
+                },
+            };
+            return Task.CompletedTask;
+        });
 
     private static IResult Outcome(EditResult r) => r.Outcome switch
     {
