@@ -51,6 +51,9 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<TaxonomyEditor>());
         Context.Services.AddSingleton(app.GetRequiredService<ApiKeyStore>());
         Context.Services.AddSingleton(app.GetRequiredService<PeopleAdmin>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.Experiments.ExperimentResultsQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.Experiments.ExperimentEditor>());
+        Context.Services.AddSingleton(app.GetRequiredService<TaxonomyCache>());
         // Pages read the signed-in person's role: render as an admin unless the test says otherwise.
         Authorization = Context.AddAuthorization();
         Authorization.SetAuthorized("test-admin");

@@ -53,6 +53,7 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         if (string.IsNullOrWhiteSpace(input.Key)) return EditResult.Fail(EditOutcome.Invalid, "key is required");
         if (!KeyPattern().IsMatch(input.Key))
             return EditResult.Fail(EditOutcome.Invalid, "key: 1 to 100 letters, digits, '_', '-' or '.', starting with a letter or digit");
+        if (input.Key == "new") return EditResult.Fail(EditOutcome.Invalid, "key: 'new' is reserved (it is the address of the new-experiment form)");
         if (string.IsNullOrWhiteSpace(input.FlagKey)) return EditResult.Fail(EditOutcome.Invalid, "flagKey is required");
         if (string.IsNullOrWhiteSpace(input.GoalEvent)) return EditResult.Fail(EditOutcome.Invalid, "goalEvent is required");
 
