@@ -71,14 +71,18 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
     private static readonly int[] ReadApi = [401, 401, 403, 403, 200, 200, 200, 200];
     private static readonly int[] IngestApi = [401, 401, 200, 401, 401, 401, 401, 401];
     private static readonly int[] FlagEvaluation = [401, 401, 403, 200, 403, 403, 401, 401];
-    private static readonly int[] AdminKeyOnly = [401, 401, 403, 403, 403, 200, 401, 401];
+    private static readonly int[] AdminKeyOnly = AdminKey(200);
+    /// <summary>API writes: an admin key only (people change state on the pages); the body or key named in the row decides the admin key's answer.</summary>
+    private static int[] AdminKey(int admin) => [401, 401, 403, 403, 403, admin, 401, 401];
 
     private const string Event = """{ "event": "APP_OPENED", "userId": "access-table" }""";
     private const string Evaluation = """{ "context": { "targetingKey": "access-table" } }""";
     // The seeded flag's own state: saving it changes nothing, whichever caller gets through.
     private const string SeededFlag = """
-        { "description": "The new onboarding flow: always on for the beta cohort, 10% of everyone else.", "owner": "growth",
-          "enabled": true, "rolloutPercent": 10, "rules": [ { "attribute": "cohort", "operator": "equals", "values": ["beta"], "value": true } ], "variants": [] }
+        { "description": "The new onboarding flow: always on for the beta cohort; 10% of everyone else are in the experiment, half on the old flow (control), half on the new one (new_flow).", "owner": "growth",
+          "enabled": true, "rolloutPercent": 10,
+          "rules": [ { "attribute": "cohort", "operator": "equals", "values": ["beta"], "value": true, "variant": "new_flow" } ],
+          "variants": [ { "key": "control", "weight": 50 }, { "key": "new_flow", "weight": 50 } ] }
         """;
 
     private static readonly Row[] Table =
@@ -95,6 +99,10 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("GET,POST /events/{Name}", "GET", "/events/USER_REGISTERED", PageForViewers),
         new("GET,POST /events/new", "GET", "/events/new", PageForAdmins),
         new("GET,POST /quarantine", "GET", "/quarantine", PageForViewers),
+        new("GET,POST /experiments", "GET", "/experiments", PageForViewers),
+        new("GET,POST /experiments/{Key}", "GET", "/experiments/new-onboarding-flow", PageForViewers),
+        new("GET,POST /experiments/new", "GET", "/experiments/new", PageForAdmins),
+        new("GET,POST /experiments/{Key}/edit", "GET", "/experiments/new-onboarding-flow/edit", PageForAdmins),
         new("GET,POST /admin/people", "GET", "/admin/people", PageForAdmins),
         new("GET,POST /admin/keys", "GET", "/admin/keys", PageForAdmins),
         new("GET,POST /flags", "GET", "/flags", PageForAdmins),
@@ -125,6 +133,14 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         // Flag evaluation (OFREP): a client key only.
         new("POST /ofrep/v1/evaluate/flags/{key}", "POST", "/ofrep/v1/evaluate/flags/new_onboarding_flow", FlagEvaluation, Evaluation),
         new("POST /ofrep/v1/evaluate/flags", "POST", "/ofrep/v1/evaluate/flags", FlagEvaluation, Evaluation),
+        // Experiments: reads like the read API, writes with an admin key (an empty body is a 400; an unknown key a 404).
+        new("GET /api/experiments/", "GET", "/api/experiments", ReadApi),
+        new("GET /api/experiments/{key}", "GET", "/api/experiments/new-onboarding-flow", ReadApi),
+        new("GET /api/experiments/{key}/results", "GET", "/api/experiments/new-onboarding-flow/results", ReadApi),
+        new("POST /api/experiments/", "POST", "/api/experiments", AdminKey(400), "{}"),
+        new("PUT /api/experiments/{key}", "PUT", "/api/experiments/no-such-experiment", AdminKey(404), "{}"),
+        new("POST /api/experiments/{key}/start", "POST", "/api/experiments/no-such-experiment/start", AdminKey(404), "{}"),
+        new("POST /api/experiments/{key}/stop", "POST", "/api/experiments/no-such-experiment/stop", AdminKey(404), "{}"),
         // Ingest: a write key only; sessions and other keys are refused with the endpoint's own 401.
         new("POST /ingest", "POST", "/ingest", IngestApi, Event),
         new("POST /v1/batch", "POST", "/v1/batch", IngestApi, Event),

@@ -69,6 +69,8 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<WeeklyReviewQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Flags.FlagQueries>());
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Flags.FlagAdmin>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.Experiments.ExperimentResultsQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.Experiments.ExperimentEditor>());
         // Pages read the signed-in person's role: render as an admin unless the test says otherwise.
         Authorization = Context.AddAuthorization();
         Authorization.SetAuthorized("test-admin");

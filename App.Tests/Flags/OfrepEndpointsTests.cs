@@ -221,6 +221,43 @@ public sealed class OfrepEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Evaluate_TargetingMatchOnAnExperimentsFlag_EntersNoExperiment()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await _factory.Services.GetRequiredService<FlagAdmin>().SaveAsync(new FlagState("beta_pricing", "", "", true, 100,
+            [new FlagRule("cohort", "equals", ["beta"], true, "treatment")], [new FlagVariant("control", 50), new FlagVariant("treatment", 50)]), "test");
+        await using (var db = _factory.CreateDbContext())
+        {
+            db.Experiments.Add(new ExperimentRecord
+            {
+                Key = "beta_pricing_test", FlagKey = "beta_pricing", GoalEvent = "PROJECT_CREATED", State = ExperimentState.Running,
+                Start = now - 60_000, End = now + 86_400_000, Variants = """[{"key":"control","weight":50},{"key":"treatment","weight":50}]""",
+            });
+            await db.SaveChangesAsync();
+        }
+        await _factory.Services.GetRequiredService<FlagCache>().ReloadAsync();
+
+        // A targeted user is not randomized: served the rule's variant, outside the experiment.
+        var (_, targeted) = await PostAsync("/ofrep/v1/evaluate/flags/beta_pricing", """{ "context": { "targetingKey": "beta-user", "cohort": "beta" } }""");
+        var (_, split) = await PostAsync("/ofrep/v1/evaluate/flags/beta_pricing", """{ "context": { "targetingKey": "split-user" } }""");
+
+        Assert.Equal(("TARGETING_MATCH", "treatment"), (targeted.GetProperty("reason").GetString(), targeted.GetProperty("variant").GetString()));
+        Assert.False(targeted.GetProperty("metadata").TryGetProperty("experiment", out _));
+        Assert.Equal("SPLIT", split.GetProperty("reason").GetString());
+        Assert.Equal("beta_pricing_test", split.GetProperty("metadata").GetProperty("experiment").GetString());
+        List<string> exposed = [];
+        for (var i = 0; i < 100 && exposed.Count == 0; i++)
+        {
+            await Task.Delay(50);
+            await using var db = _factory.CreateDbContext();
+            exposed = await db.Exposures.AsNoTracking().Where(e => e.ExperimentKey == "beta_pricing_test")
+                .Join(db.TrackedUsers, e => e.UserId, u => u.Id, (e, u) => u.Key).ToListAsync();
+        }
+        // A targeted exposure would have been enqueued before the split one, so it would have landed by now.
+        Assert.Equal(["split-user"], exposed);
+    }
+
+    [Fact]
     public async Task Evaluate_FlagFeedingARunningExperiment_RecordsTheFirstExposureOnly()
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

@@ -41,6 +41,38 @@ public sealed class OpenApiTests : IAsyncLifetime
         Assert.Contains("400", codes);
     }
 
+    [Theory]
+    [InlineData("/api/experiments", "post", new[] { "201", "400", "409", "413", "415" })]
+    [InlineData("/api/experiments/{key}", "put", new[] { "200", "400", "404", "409", "413", "415" })]
+    [InlineData("/api/experiments/{key}/start", "post", new[] { "200", "400", "404", "409" })]
+    [InlineData("/api/experiments/{key}/stop", "post", new[] { "200", "400", "404", "409" })]
+    [InlineData("/api/experiments/{key}/results", "get", new[] { "200", "400", "404" })]
+    [InlineData("/api/experiments/{key}", "get", new[] { "200", "404" })]
+    [InlineData("/api/experiments", "get", new[] { "200", "400" })]
+    public async Task Document_ExperimentPaths_DescribeEveryStatusCode(string path, string method, string[] expected)
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var operation = doc.RootElement.GetProperty("paths").GetProperty(path).GetProperty(method);
+        var codes = operation.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
+        Assert.Equal(expected, codes);
+        if (expected.Contains("415"))
+            Assert.Equal("object", operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Document_ExperimentResult_HasTheContractFields()
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
+        string[] Props(string schema) => schemas.GetProperty(schema).GetProperty("properties").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Subset(Props("ExperimentResult").ToHashSet(), new HashSet<string> { "variants", "srm", "sampleSizePerVariant", "verdict" });
+        Assert.Subset(Props("VariantResult").ToHashSet(), new HashSet<string>
+            { "key", "exposed", "converted", "rate", "absoluteLift", "ci95", "relativeLift", "pValue", "chanceToBeatControl" });
+        Assert.Subset(Props("SrmResult").ToHashSet(), new HashSet<string> { "pValue", "mismatch" });
+    }
+
     [Fact]
     public async Task Document_IngestResponse_HasTheContractFields()
     {

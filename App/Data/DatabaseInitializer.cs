@@ -9,8 +9,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Dashboard.Data;
 
 /// <summary>
-/// Runs once at start-up, before the batch writer: applies migrations, seeds the taxonomy and
-/// flags when their tables are empty, loads the caches, makes sure an admin account and a write key
+/// Runs once at start-up, before the batch writer: applies migrations, seeds the taxonomy,
+/// flags and experiments when their tables are empty, loads the caches, makes sure an admin account and a write key
 /// exist, and fills
 /// the demo data set into an empty database when <c>Demo:Seed</c> is true.
 /// </summary>
@@ -37,6 +37,7 @@ public sealed class DatabaseInitializer(
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             if (!await db.EventDefinitions.AnyAsync(ct)) db.EventDefinitions.AddRange(seed.Taxonomy(now));
             if (!await db.Flags.AnyAsync(ct)) db.Flags.AddRange(seed.Flags(now));
+            if (!await db.Experiments.AnyAsync(ct)) db.Experiments.AddRange(seed.Experiments(now));
             await db.SaveChangesAsync(ct);
         }
         await taxonomy.ReloadAsync(ct);

@@ -2,8 +2,9 @@ namespace Dashboard.Flags;
 
 /// <summary>
 /// Evaluates a cached flag for a caller and records what evaluations must leave behind: the
-/// flag's evaluation count and, when the flag feeds a running experiment and a variant was
-/// served, the user's exposure. The evaluation itself is <see cref="FlagEvaluator"/>'s pure function.
+/// flag's evaluation count and, when the flag feeds a running experiment and the rollout split
+/// served a variant, the user's exposure. Users a targeting rule decides are not randomized, so
+/// they never enter an experiment. The evaluation itself is <see cref="FlagEvaluator"/>'s pure function.
 /// </summary>
 public sealed class LiveEvaluator(FlagCache cache, StoredTraits traits, ExposureRecorder exposures, TimeProvider clock)
 {
@@ -23,7 +24,7 @@ public sealed class LiveEvaluator(FlagCache cache, StoredTraits traits, Exposure
     {
         var result = FlagEvaluator.Evaluate(flag.Flag, context);
         flag.Counter.Increment();
-        if (result.Variant is { } variant && flag.Experiments.Length > 0)
+        if (result is { Reason: EvaluationReason.Split, Variant: { } variant } && flag.Experiments.Length > 0)
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             if (flag.ExperimentAt(now) is { } experiment)

@@ -170,7 +170,8 @@ public static class OfrepEndpoints
         });
         json.WriteString(VariantName, variant);
         json.WriteStartObject(MetadataName);
-        if (evaluator.RunningExperiment(flag) is { } experiment)
+        // Only an evaluation that enters the experiment (a variant from the rollout split) names it.
+        if (result is { Reason: EvaluationReason.Split, Variant: not null } && evaluator.RunningExperiment(flag) is { } experiment)
             json.WriteString(ExperimentName, experiment.Key);
         json.WriteEndObject();
         json.WriteEndObject();

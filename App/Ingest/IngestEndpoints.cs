@@ -138,7 +138,7 @@ public static class IngestEndpoints
     }
 
     /// <summary>Reads at most <paramref name="max"/> bytes; null when the body is larger.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpContext http, int max)
+    internal static async Task<byte[]?> ReadBodyAsync(HttpContext http, int max)
     {
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
         using var buffer = new MemoryStream(http.Request.ContentLength is { } len and > 0 ? (int)len : 4096);

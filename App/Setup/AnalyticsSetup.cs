@@ -2,6 +2,7 @@ using Dashboard.Analytics;
 using Dashboard.Analytics.Activation;
 using Dashboard.Analytics.Activity;
 using Dashboard.Analytics.Engagement;
+using Dashboard.Analytics.Experiments;
 using Dashboard.Analytics.Funnels;
 using Dashboard.Analytics.Retention;
 using Dashboard.Analytics.WeeklyReview;
@@ -23,12 +24,15 @@ public static class AnalyticsSetup
         services.AddSingleton<RetentionQuery>();
         services.AddSingleton<NewUsersQuery>();
         services.AddSingleton<WeeklyReviewQuery>();
+        services.AddSingleton<ExperimentResultsQuery>();
+        services.AddSingleton<ExperimentEditor>();
         return services;
     }
 
     public static WebApplication MapDashboardAnalytics(this WebApplication app)
     {
         app.MapInsights();
+        app.MapExperiments();
         return app;
     }
 }

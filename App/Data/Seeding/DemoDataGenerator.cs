@@ -21,19 +21,25 @@ public sealed record DemoSettings(
     double WeeklyReturnRate,
     double ActivatedWeeklyReturnRate);
 
+/// <summary>A flag evaluation that served a variant: the exposure an experiment on the flag records.</summary>
+public sealed record DemoExposure(string UserKey, string Variant, long Timestamp);
+
 /// <summary>
 /// A deterministic demo data set: the same settings and the same "now" give the same events.
-/// Users sign up evenly over the last <c>Weeks</c> weeks. Users in the beta cohort, and the
-/// rollout share of the rest, get the new onboarding flow (the <c>OnboardingFlag</c> flag, bucketed
-/// exactly as flag evaluation does) and activate (create a project within 7 days) at
-/// <c>NewOnboardingActivationRate</c>; everyone else at <c>ActivationRate</c>. Each user adopts each
+/// Users sign up evenly over the last <c>Weeks</c> weeks. Users in the beta cohort get the new
+/// onboarding flow (the <c>OnboardingFlag</c> flag's targeting rule). Each user's flow is what
+/// <see cref="FlagEvaluator"/> serves for the flag with the user's cohort: users the rollout split
+/// serves a variant are exposed at signup to it (reported to <c>exposures</c>), and a user is on the
+/// new flow when the flag is on and the variant, if any, is not the first (control). Users on the new flow
+/// activate (create a project within 7 days) at <c>NewOnboardingActivationRate</c>; everyone else
+/// at <c>ActivationRate</c>. Each user adopts each
 /// feature with the feature's adoption probability and uses it in the weeks they come back.
 /// </summary>
 public static class DemoDataGenerator
 {
     private const long Minute = 60_000, Hour = 60 * Minute, Day = 24 * Hour, Week = 7 * Day;
 
-    public static IEnumerable<ValidEvent> Generate(DemoSettings s, int onboardingRolloutBasisPoints, DateTimeOffset now)
+    public static IEnumerable<ValidEvent> Generate(DemoSettings s, CompiledFlag? flag, DateTimeOffset now, ICollection<DemoExposure>? exposures = null)
     {
         var rng = new Random(s.Seed);
         var end = now.ToUnixTimeMilliseconds();
@@ -46,7 +52,10 @@ public static class DemoDataGenerator
             var signup = start + (long)(rng.NextDouble() * (end - start - Hour));
             var cohort = rng.NextDouble() < s.BetaShare ? "beta" : "general";
             var plan = rng.NextDouble() < s.PremiumShare ? "premium" : "free";
-            var newFlow = cohort == "beta" || Bucketing.InRollout(s.OnboardingFlag, userId, onboardingRolloutBasisPoints);
+            var served = flag is null ? (Evaluation?)null
+                : FlagEvaluator.Evaluate(flag, new EvaluationContext(userId, new Dictionary<string, string> { ["cohort"] = cohort }));
+            if (served is { Reason: EvaluationReason.Split, Variant: { } variant }) exposures?.Add(new DemoExposure(userId, variant, signup));
+            var newFlow = served is { On: true } on && (on.Variant is null || on.Variant != flag!.State.Variants[0].Key);
 
             yield return new ValidEvent(MessageType.Identify, userId, null, "{}",
                 Json(new { cohort, plan, email = $"{userId}@example.com" }), signup, Id());

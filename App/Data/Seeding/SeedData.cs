@@ -33,6 +33,12 @@ public sealed class SeedData(IConfiguration configuration)
     public sealed record FlagSeed(string Key, string? Description, string? Owner, bool Enabled, decimal RolloutPercent,
         JsonElement? Rules, JsonElement? Variants);
 
+    public sealed record ExperimentsFile(List<ExperimentSeed> Experiments);
+
+    /// <summary>Dates are relative to the first start, so the demo experiment lines up with the demo data.</summary>
+    public sealed record ExperimentSeed(string Key, string FlagKey, string? Hypothesis, string GoalEvent, JsonElement? GoalFilter,
+        double StartDaysAgo, double? EndDaysFromNow, double MinimumDetectableEffect, ExperimentState State);
+
     public IEnumerable<EventDefinition> Taxonomy(long now) =>
         Read<TaxonomyFile>("taxonomy.json").Events.Select(e => new EventDefinition
         {
@@ -61,4 +67,26 @@ public sealed class SeedData(IConfiguration configuration)
             Variants = f.Variants?.GetRawText() ?? "[]",
             UpdatedAt = now,
         });
+
+    /// <summary>The experiments, their variants copied from the seeded flag (as creating one in the app does).</summary>
+    public IEnumerable<ExperimentRecord> Experiments(long now)
+    {
+        const long day = 86_400_000L;
+        var flags = Flags(now).ToDictionary(f => f.Key);
+        return Read<ExperimentsFile>("experiments.json").Experiments.Select(e => new ExperimentRecord
+        {
+            Key = e.Key,
+            FlagKey = e.FlagKey,
+            Hypothesis = e.Hypothesis ?? "",
+            Variants = flags.TryGetValue(e.FlagKey, out var flag) ? flag.Variants : "[]",
+            GoalEvent = e.GoalEvent,
+            GoalFilter = e.GoalFilter?.GetRawText() ?? "{}",
+            Start = now - (long)(e.StartDaysAgo * day),
+            End = e.EndDaysFromNow is { } end ? now + (long)(end * day) : null,
+            MinimumDetectableEffect = e.MinimumDetectableEffect,
+            State = e.State,
+            CreatedAt = now,
+            UpdatedAt = now,
+        });
+    }
 }
