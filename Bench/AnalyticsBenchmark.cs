@@ -32,20 +32,32 @@ public static class AnalyticsBenchmark
     {
         var source = AnalyticsDataSet.EnsureGenerated();
         var work = source.Replace(".db", ".work.db");
-        foreach (var f in Directory.GetFiles(Path.GetDirectoryName(work)!, Path.GetFileName(work) + "*")) File.Delete(f);
-        File.Copy(source, work);
+        // With --reuse, a copy whose rollups were already brought up (same migrations, same tail) is
+        // used instead of running the rollup job from empty; published figures come from full runs.
+        var last = typeof(DashboardDbContext).Assembly.GetTypes()
+            .Select(t => t.GetCustomAttributes(typeof(Microsoft.EntityFrameworkCore.Migrations.MigrationAttribute), false))
+            .SelectMany(a => a.Cast<Microsoft.EntityFrameworkCore.Migrations.MigrationAttribute>()).Max(a => a.Id);
+        var prepared = source.Replace(".db", $".rolled-{last}-t{o.Tail}.db");
+        Delete(work);
+        var reuse = o.Reuse && File.Exists(prepared);
+        File.Copy(reuse ? prepared : source, work);
         try
         {
-            await RunOnAsync(work, o);
+            await RunOnAsync(work, o, reuse, prepared);
         }
         finally
         {
             SqliteConnection.ClearAllPools();
-            foreach (var f in Directory.GetFiles(Path.GetDirectoryName(work)!, Path.GetFileName(work) + "*")) File.Delete(f);
+            Delete(work);
         }
     }
 
-    private static async Task RunOnAsync(string path, BenchOptions o)
+    private static void Delete(string path)
+    {
+        foreach (var f in Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + "*")) File.Delete(f);
+    }
+
+    private static async Task RunOnAsync(string path, BenchOptions o, bool reused, string prepared)
     {
         var cs = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
         var dbOptions = new DbContextOptionsBuilder<DashboardDbContext>().UseSqlite(cs).Options;
@@ -61,7 +73,22 @@ public static class AnalyticsBenchmark
         var now = new DateTimeOffset(AnalyticsDataSet.LastDay.AddDays(1).ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero);
         var clock = new FixedClock(now);
         var last = AnalyticsDataSet.LastDay;
-        var extra = await PrepareAsync(factory, clock);
+        List<string> extra;
+        if (reused)
+            extra = [$"rollups from {Path.GetFileName(prepared)} (--reuse); {o.Tail:N0} events above the watermark while timing"];
+        else
+        {
+            extra = await PrepareAsync(factory, o.Tail);
+            // Kept for --reuse: the file as it is now, WAL folded in.
+            await using (var c = new SqliteConnection(cs))
+            {
+                c.Open();
+                Scalar(c, "PRAGMA wal_checkpoint(TRUNCATE)");
+            }
+            SqliteConnection.ClearAllPools();
+            foreach (var f in Directory.GetFiles(Path.GetDirectoryName(prepared)!, "*.rolled-*")) File.Delete(f);
+            File.Copy(path, prepared);
+        }
 
         long events, users;
         await using (var connection = new SqliteConnection(cs))
@@ -135,24 +162,22 @@ public static class AnalyticsBenchmark
         Console.WriteLine(finish);
     }
 
-    /// <summary>Events left above the rollup watermark while queries are timed: a minute of ingest at 1,000 events/s.</summary>
-    private const int Tail = 60_000;
-
     /// <summary>
-    /// Brings the rollups up to all but the newest <see cref="Tail"/> events with the rollup job, as a
-    /// server catching up on an existing store would, and reports the time it took.
+    /// Brings the rollups up to all but the newest <paramref name="tail"/> events (default 60,000: a
+    /// minute of ingest at 1,000 events/s) with the rollup job, as a server catching up on an existing
+    /// store would, and reports the time it took.
     /// </summary>
-    private static async Task<List<string>> PrepareAsync(IDbContextFactory<DashboardDbContext> factory, TimeProvider clock)
+    private static async Task<List<string>> PrepareAsync(IDbContextFactory<DashboardDbContext> factory, int tail)
     {
         long max;
         await using (var db = await factory.CreateDbContextAsync())
             max = await db.Events.MaxAsync(e => e.Id);
         var sw = Stopwatch.StartNew();
-        var folded = await new RollupJob(factory).RunAsync(CancellationToken.None, max - Tail);
+        var folded = await new RollupJob(factory).RunAsync(CancellationToken.None, max - tail);
         var seconds = sw.Elapsed.TotalSeconds;
         return [$"rollup job from empty: {folded:N0} events in {seconds:F1} s ({folded / seconds:N0} events/s, " +
                 $"{RollupJob.Chunk:N0} per transaction, {seconds / Math.Ceiling(folded / (double)RollupJob.Chunk) * 1000:F0} ms each); " +
-                $"{Tail:N0} events left above the watermark while timing"];
+                $"{tail:N0} events left above the watermark while timing"];
     }
 
     /// <summary>Folds the tail in and checks that the answers do not change (rollup + tail = rollup alone).</summary>

@@ -1,6 +1,6 @@
 namespace Dashboard.Bench;
 
-public sealed record BenchOptions(int Seconds, int Rows, int Connections, int Runs)
+public sealed record BenchOptions(int Seconds, int Rows, int Connections, int Runs, int Tail, bool Reuse)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -9,6 +9,7 @@ public sealed record BenchOptions(int Seconds, int Rows, int Connections, int Ru
             var i = Array.IndexOf(args, name);
             return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
         }
-        return new BenchOptions(Get("--seconds", 10), Get("--rows", 1_000_000), Get("--connections", 64), Get("--runs", 5));
+        return new BenchOptions(Get("--seconds", 10), Get("--rows", 1_000_000), Get("--connections", 64), Get("--runs", 5),
+            Get("--tail", 60_000), args.Contains("--reuse"));
     }
 }

@@ -82,6 +82,23 @@ public sealed class RollupJobTests : IAsyncLifetime
         return raw;
     }
 
+    /// <summary>The count tables, kept by triggers, equal their rollup grouped by day and previous day (-1: none).</summary>
+    private async Task AssertCountsMatchTheRollupsAsync()
+    {
+        await using var db = _factory.CreateDbContext();
+        var users = await db.UserDays.GroupBy(d => new { d.Day, PrevDay = d.PrevDay ?? -1 })
+            .Select(g => $"{g.Key.Day}/{g.Key.PrevDay}: {g.Count()} {g.Sum(d => d.Events)}").ToListAsync();
+        var userCounts = await db.UserDayCounts.Where(c => c.Users != 0 || c.Events != 0)
+            .Select(c => $"{c.Day}/{c.PrevDay}: {c.Users} {c.Events}").ToListAsync();
+        Assert.NotEmpty(users);
+        Assert.Equal(users.Order(), userCounts.Order());
+        var features = await db.FeatureUserDays.GroupBy(d => new { d.Day, d.Feature, PrevDay = d.PrevDay ?? -1 })
+            .Select(g => $"{g.Key.Day}/{g.Key.Feature}/{g.Key.PrevDay}: {g.Count()} {g.Sum(d => d.Events)}").ToListAsync();
+        var featureCounts = await db.FeatureDayCounts.Where(c => c.Users != 0 || c.Events != 0)
+            .Select(c => $"{c.Day}/{c.Feature}/{c.PrevDay}: {c.Users} {c.Events}").ToListAsync();
+        Assert.Equal(features.Order(), featureCounts.Order());
+    }
+
     private Task SeedAsync(AnalyticsData data, string suffix = "") => data
         .Event("a" + suffix, "APP_OPENED", "2026-03-02T09:00:00Z")
         .Event("a" + suffix, "FEATURE_ENGAGED", "2026-03-02T09:01:00Z", new { featureName = "search" })
@@ -104,6 +121,7 @@ public sealed class RollupJobTests : IAsyncLifetime
 
         Assert.Equal(10, await Job.RunAsync(CancellationToken.None));
         Assert.Equal(raw, await AnswersAsync());
+        await AssertCountsMatchTheRollupsAsync();
         await using (var db = _factory.CreateDbContext())
         {
             // a: days 03-02, 03-05, 03-10, 03-16 linked in order; b: 03-08, 03-09.
@@ -134,6 +152,7 @@ public sealed class RollupJobTests : IAsyncLifetime
         Assert.Equal(14, await Job.RunAsync(CancellationToken.None));
         Assert.Equal(withTail, await AnswersAsync());
         Assert.Equal(0, await Job.RunAsync(CancellationToken.None));
+        await AssertCountsMatchTheRollupsAsync();
 
         // Retention deletes events before 03-05 12:00 (15 days before now), cutting a's 03-05 in two.
         await using (var db = _factory.CreateDbContext())
@@ -145,8 +164,10 @@ public sealed class RollupJobTests : IAsyncLifetime
         Assert.True(await retention.RunAsync(CancellationToken.None) > 0);
         var afterRetention = await AnswersAsync();
         Assert.Equal(await RawAnswersAsync(), afterRetention);
+        await AssertCountsMatchTheRollupsAsync();
         await Job.RunAsync(CancellationToken.None);
         Assert.Equal(afterRetention, await AnswersAsync());
+        await AssertCountsMatchTheRollupsAsync();
     }
 
     [Fact]

@@ -21,6 +21,8 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
     public DbSet<UserDay> UserDays => Set<UserDay>();
     public DbSet<FeatureUserDay> FeatureUserDays => Set<FeatureUserDay>();
+    public DbSet<UserDayCount> UserDayCounts => Set<UserDayCount>();
+    public DbSet<FeatureDayCount> FeatureDayCounts => Set<FeatureDayCount>();
     public DbSet<RollupState> RollupState => Set<RollupState>();
     public DbSet<FlagAuditEntry> FlagAudit => Set<FlagAuditEntry>();
     public DbSet<FlagEvaluationCount> FlagEvaluationCounts => Set<FlagEvaluationCount>();

@@ -173,6 +173,29 @@ public sealed class FeatureUserDay
     public long? PrevDay { get; set; }
 }
 
+/// <summary>
+/// Rollup of <see cref="UserDay"/>: how many identities were active on a day with a given previous
+/// active day (<see cref="Dashboard.Analytics.Rollups.Rollup.FirstDay"/>, -1, for a first day ever), and their events. Kept by
+/// triggers on UserDays, so it always equals a GROUP BY of that table.
+/// </summary>
+public sealed class UserDayCount
+{
+    public long Day { get; set; }
+    public long PrevDay { get; set; }
+    public long Users { get; set; }
+    public long Events { get; set; }
+}
+
+/// <summary>The same as <see cref="UserDayCount"/> for <see cref="FeatureUserDay"/>, per feature name.</summary>
+public sealed class FeatureDayCount
+{
+    public long Day { get; set; }
+    public required string Feature { get; set; }
+    public long PrevDay { get; set; }
+    public long Users { get; set; }
+    public long Events { get; set; }
+}
+
 /// <summary>How far a rollup has read the Events table: every event with Id ≤ Watermark is in it.</summary>
 public sealed class RollupState
 {

@@ -33,11 +33,53 @@ public sealed record ActivationResult(int SignedUp, int Activated, int Pending, 
 /// </summary>
 public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
-    private sealed class SignupRow
+    /// <summary>A signed-up user: the first signup's time and whether the activation followed in the window.</summary>
+    internal readonly record struct Signup(long UserId, long At, bool Activated);
+
+    /// <summary>
+    /// Every user whose first ever signup event is in [fromMs, endMs), with activation. Two range
+    /// reads of the covering (Name, Timestamp, UserId) index, joined here by user: every signup
+    /// event (a user signs up about once, so this follows the users, not the events), then the
+    /// activation events in [fromMs, endMs + within].
+    /// </summary>
+    internal static async Task<List<Signup>> SignupsAsync(DashboardDbContext db, string signup, string activation,
+        long fromMs, long endMs, long withinMs, CancellationToken ct)
     {
-        public long UserId { get; set; }
-        public long At { get; set; }
-        public int Activated { get; set; }
+        var first = new Dictionary<long, long>();
+        await foreach (var (user, at) in ReadAsync(db, signup, long.MinValue, endMs, ct))
+            if (!first.TryGetValue(user, out var seen) || at < seen) first[user] = at;
+        var signups = new Dictionary<long, (long At, bool Activated)>();
+        foreach (var (user, at) in first)
+            if (at >= fromMs) signups[user] = (at, false);
+        if (signups.Count > 0)
+        {
+            await foreach (var (user, at) in ReadAsync(db, activation, fromMs, endMs + withinMs + 1, ct))
+                if (signups.TryGetValue(user, out var s) && !s.Activated && at >= s.At && at <= s.At + withinMs)
+                    signups[user] = (s.At, true);
+        }
+        return signups.Select(s => new Signup(s.Key, s.Value.At, s.Value.Activated)).ToList();
+    }
+
+    /// <summary>(UserId, Timestamp) of the events named <paramref name="name"/> in [fromMs, endMs), in no particular order.</summary>
+    private static async IAsyncEnumerable<(long UserId, long Timestamp)> ReadAsync(DashboardDbContext db, string name, long fromMs, long endMs,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
+        cmd.CommandText = """
+            SELECT "UserId", "Timestamp" FROM "Events"
+            WHERE "Name" = $name AND "Timestamp" >= $from AND "Timestamp" < $end
+            """;
+        foreach (var (key, value) in new (string, object)[] { ("$name", name), ("$from", fromMs), ("$end", endMs) })
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = key;
+            p.Value = value;
+            cmd.Parameters.Add(p);
+        }
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            yield return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     public async Task<ActivationResult> RunAsync(ActivationRequest request, CancellationToken ct = default)
@@ -46,25 +88,10 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
         var endMs = UtcCalendar.EndMs(request.To);
         var withinMs = (long)(request.Within ?? ActivationRequest.DefaultWithin).TotalMilliseconds;
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var (signup, activation) = (request.Signup, request.Activation);
         var withTraits = request.BreakdownTrait is not null;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // One row per signed-up user with the sufficient statistics (first signup time, activated);
-        // portable SQL. Traits are read only for a breakdown, and parsed in C# so no JSON dialect is needed.
-        // Both sides come from ranges of the covering (Name, Timestamp, UserId) index; the activation
-        // events are materialized so they are joined by user (SQLite indexes the CTE; PostgreSQL hashes
-        // it) rather than scanned again for every signup.
-        var rows = await db.Database.SqlQuery<SignupRow>($"""
-            WITH s AS (SELECT "UserId", MIN("Timestamp") AS "At" FROM "Events" WHERE "Name" = {signup} GROUP BY "UserId"),
-            a AS MATERIALIZED (SELECT "UserId", "Timestamp" FROM "Events"
-                               WHERE "Name" = {activation} AND "Timestamp" >= {fromMs} AND "Timestamp" <= {endMs + withinMs})
-            SELECT s."UserId", s."At",
-                   MAX(CASE WHEN a."Timestamp" >= s."At" AND a."Timestamp" <= s."At" + {withinMs} THEN 1 ELSE 0 END) AS "Activated"
-            FROM s LEFT JOIN a ON a."UserId" = s."UserId"
-            WHERE s."At" >= {fromMs} AND s."At" < {endMs}
-            GROUP BY s."UserId", s."At"
-            """).ToListAsync(ct);
+        var rows = await SignupsAsync(db, request.Signup, request.Activation, fromMs, endMs, withinMs, ct);
         Dictionary<long, string> traits = [];
         if (withTraits)
         {
@@ -85,7 +112,7 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
             return new ActivationCounts(signedUp, activated, pending);
         }
 
-        var total = Count(rows.Select(r => (r.At, r.Activated == 1)));
+        var total = Count(rows.Select(r => (r.At, r.Activated)));
         List<ActivationGroup>? breakdown = null;
         if (withTraits)
         {
@@ -94,7 +121,7 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g =>
                 {
-                    var c = Count(g.Select(r => (r.At, r.Activated == 1)));
+                    var c = Count(g.Select(r => (r.At, r.Activated)));
                     return new ActivationGroup(g.Key, c.SignedUp, c.Activated, c.Pending, c.Rate);
                 })
                 .ToList();

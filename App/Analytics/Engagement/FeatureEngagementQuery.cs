@@ -38,37 +38,36 @@ public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext>
     public async Task<FeatureEngagementResult> RunAsync(DateOnly from, DateOnly to, CancellationToken ct = default)
     {
         var (fromDay, toDay) = (UtcCalendar.DayIndex(from), UtcCalendar.DayIndex(to));
-        var (fromMs, endMs) = (UtcCalendar.StartMs(from), UtcCalendar.EndMs(to));
         var threshold = options.Value.UnusedAdoption;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var snapshot = await Rollup.BeginSnapshotAsync(db, ct);
         var activeUsers = (await Rollup.ActiveUsersAsync(db, fromDay, toDay, fromDay, toDay - fromDay + 1, ct)).Sum(r => r.Users);
 
-        // From the feature-user-day rollup plus the events above its watermark. A rollup row is its
-        // user's first for the feature in the range when the previous day is before `from`, and first
-        // in its week's part of the range when it is also or instead before the week's Monday
-        // (week index = (day + 3) / 7, Monday = index * 7 - 3). Users seen in the tail are counted
-        // apart, from their rollup rows and tail events together; their per-feature totals come as week -1.
-        const string weekStart = """(("Day" + 3) / 7 * 7 - 3)""";
+        // From the feature-day counts (the feature-user-day rollup grouped by day and previous day)
+        // plus what the events above the watermark change (Rollup.TailDelta). A row is its user's
+        // first for the feature in the range when the previous day is before `from` (a first day
+        // ever is -1), and first in its week's part of the range when it is also or instead before
+        // the week's Monday (week index = (day + 3) / 7, Monday = index * 7 - 3).
+        const string week = """("Day" + 3) / 7""";
+        string InWeek(string prev) => $"""(CASE WHEN {prev} < {fromDay} OR {prev} < (("Day" + 3) / 7 * 7 - 3) THEN 1 ELSE 0 END)""";
+        string InRange(string prev) => $"""(CASE WHEN {prev} < {fromDay} THEN 1 ELSE 0 END)""";
+        var (weekPrevDay, rangePrevDay) = (InWeek("\"PrevDay\""), InRange("\"PrevDay\""));
+        var (weekPrev, rangePrev) = (InWeek("\"Prev\""), InRange("\"Prev\""));
+        var (weekMove, rangeMove) = ($"{InWeek("\"NewPrev\"")} - {InWeek("\"OldPrev\"")}", $"{InRange("\"NewPrev\"")} - {InRange("\"OldPrev\"")}");
         var rows = await db.Database.SqlQueryRaw<Row>(Rollup.Sql($"""
-            WITH w AS ({Rollup.Watermark}),
-            t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id" AND {Rollup.IsFeatureEvent}),
-            x AS (SELECT r."UserId", r."Feature", r."Day", r."Events" AS "N" FROM "FeatureUserDays" AS r
-                  WHERE r."UserId" IN (SELECT "UserId" FROM t) AND r."Day" >= {fromDay} AND r."Day" <= {toDay}
-                  UNION ALL
-                  SELECT e."UserId", {Rollup.FeatureOf}, e."Timestamp" / {UtcCalendar.DayMs}, 1 FROM "Events" AS e, w
-                  WHERE e."Id" > w."Id" AND {Rollup.IsFeatureEvent} AND +e."Timestamp" >= {fromMs} AND +e."Timestamp" < {endMs})
-            SELECT "Feature" AS "FeatureName", ("Day" + 3) / 7 AS "Week", SUM("Events") AS "Events",
-                   SUM(CASE WHEN "PrevDay" IS NULL OR "PrevDay" < {fromDay} OR "PrevDay" < {weekStart} THEN 1 ELSE 0 END) AS "Users",
-                   SUM(CASE WHEN "PrevDay" IS NULL OR "PrevDay" < {fromDay} THEN 1 ELSE 0 END) AS "RangeUsers"
-            FROM "FeatureUserDays"
-            WHERE "Day" >= {fromDay} AND "Day" <= {toDay} AND "UserId" NOT IN (SELECT "UserId" FROM t)
+            WITH {Rollup.TailDelta(true, fromDay, toDay)}
+            SELECT "Feature" AS "FeatureName", {week} AS "Week", SUM("Events") AS "Events",
+                   SUM({weekPrevDay} * "Users") AS "Users", SUM({rangePrevDay} * "Users") AS "RangeUsers"
+            FROM "FeatureDayCounts"
+            WHERE "Day" >= {fromDay} AND "Day" <= {toDay}
             GROUP BY "Day", "Feature"
             UNION ALL
-            SELECT "Feature", ("Day" + 3) / 7, SUM("N"), COUNT(DISTINCT "UserId"), 0 FROM x GROUP BY "Feature", ("Day" + 3) / 7
+            SELECT "Feature", {week}, 0, SUM({weekPrev}), SUM({rangePrev}) FROM nd GROUP BY 1, 2
             UNION ALL
-            SELECT "Feature", -1, 0, 0, COUNT(DISTINCT "UserId") FROM x GROUP BY "Feature"
+            SELECT "Feature", {week}, 0, SUM({weekMove}), SUM({rangeMove}) FROM mv GROUP BY 1, 2
+            UNION ALL
+            SELECT "Feature", {week}, COUNT(*), 0, 0 FROM te GROUP BY 1, 2
             """)).ToListAsync(ct);
 
         var weeks = new List<long>();
@@ -78,7 +77,7 @@ public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext>
             .GroupBy(r => r.FeatureName, StringComparer.Ordinal)
             .Select(g =>
             {
-                var byWeek = g.Where(r => r.Week != -1).GroupBy(r => r.Week)
+                var byWeek = g.GroupBy(r => r.Week)
                     .ToDictionary(w => w.Key, w => (Events: w.Sum(r => r.Events), Users: w.Sum(r => r.Users)));
                 var trend = weeks.Select(w => byWeek.TryGetValue(w, out var r)
                     ? new FeatureWeek(UtcCalendar.WeekStartOfIndex(w), r.Events, r.Users)
@@ -87,6 +86,7 @@ public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext>
                 double? adoption = activeUsers == 0 ? null : (double)users / activeUsers;
                 return new FeatureUsage(g.Key, byWeek.Values.Sum(r => r.Events), users, adoption, adoption < threshold, trend);
             })
+            .Where(f => f.Events > 0) // count rows emptied by deleted events stay behind with zeros
             .OrderByDescending(f => f.Users).ThenByDescending(f => f.Events).ThenBy(f => f.FeatureName, StringComparer.Ordinal)
             .ToList();
         return new FeatureEngagementResult(activeUsers, features);

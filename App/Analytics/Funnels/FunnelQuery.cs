@@ -42,11 +42,21 @@ public sealed record FunnelResult(IReadOnlyList<FunnelStep> Steps, int OpenWindo
 /// </summary>
 public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
-    private sealed record Ev(long Id, long UserId, string Name, long Timestamp, string? Properties);
-
     private sealed record Reach(int Depth, long[] Times)
     {
         public long StartMs => Times[0];
+    }
+
+    /// <summary>
+    /// The events of one step name, grouped by starter: starter u's events are the positions
+    /// [Offsets[u], Offsets[u + 1]) of <see cref="Ts"/> and <see cref="Ids"/>, in timestamp then
+    /// storage order.
+    /// </summary>
+    private sealed class NameEvents(int[] offsets, long[] ts, long[] ids)
+    {
+        public readonly int[] Offsets = offsets;
+        public readonly long[] Ts = ts;
+        public readonly long[] Ids = ids;
     }
 
     public async Task<FunnelResult> RunAsync(FunnelRequest request, CancellationToken ct = default)
@@ -59,71 +69,64 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var first = steps[0];
         var names = steps.Distinct().ToList();
+        var stepName = steps.Select(s => names.IndexOf(s)).ToArray();
         var byProperty = request.Breakdown?.Source == FunnelBreakdownSource.FirstStepProperty;
         var byTrait = request.Breakdown?.Source == FunnelBreakdownSource.UserTrait;
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // The sequence matching is done in C#; SQL narrows to the step events of users who started in
-        // the range, inside [their first start, their last start + W], read from the covering
-        // (Name, Timestamp, UserId) index with no row lookups. Starters are materialized so each event
-        // finds its user's window by key. Sorting is cheaper here than in SQL's temporary b-tree.
-        var events = new List<Ev>();
-        var connection = db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(ct);
-        await using (var cmd = connection.CreateCommand())
+        // The sequence matching is done here; SQL only reads ranges of the covering (Name,
+        // Timestamp, UserId) index, one name at a time, which come in timestamp order with no
+        // sort and no row lookup. The first step's events name the starters (an s1 event in the
+        // range) and their window [first start, last start + W]; the other names are read on their
+        // own connections at the same time and keep only the starters' events inside their window.
+        var (starters, s1Users, s1Ts, s1Ids) = await ReadStartersAsync(first, fromMs, endMs, windowMs, ct);
+        var userIds = starters.Keys.ToArray(); // dense index → UserId
+        var lo = new long[userIds.Length];
+        var hi = new long[userIds.Length];
+        Array.Fill(lo, long.MaxValue);
+        Array.Fill(hi, long.MinValue);
+        for (var i = 0; i < s1Ts.Count; i++)
         {
-            var inList = string.Join(", ", names.Select((_, i) => $"$n{i}"));
-            cmd.CommandText = $"""
-                WITH st AS MATERIALIZED (SELECT "UserId", MIN("Timestamp") AS "Lo", MAX("Timestamp") + $window AS "Hi" FROM "Events"
-                                         WHERE "Name" = $first AND "Timestamp" >= $from AND "Timestamp" < $end GROUP BY "UserId")
-                SELECT e."Id", e."UserId", e."Name", e."Timestamp"
-                FROM "Events" AS e JOIN st ON st."UserId" = e."UserId"
-                WHERE e."Name" IN ({inList}) AND e."Timestamp" >= $from AND e."Timestamp" < $end + $window
-                  AND e."Timestamp" >= st."Lo" AND e."Timestamp" <= st."Hi"
-                """;
-            Add(cmd, "$window", windowMs);
-            Add(cmd, "$first", first);
-            Add(cmd, "$from", fromMs);
-            Add(cmd, "$end", endMs);
-            for (var i = 0; i < names.Count; i++) Add(cmd, $"$n{i}", names[i]);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                var name = reader.GetString(2);
-                events.Add(new Ev(reader.GetInt64(0), reader.GetInt64(1), names.First(n => n == name), reader.GetInt64(3), null));
-            }
+            if (s1Ts[i] >= endMs) continue;
+            var u = s1Users[i];
+            lo[u] = Math.Min(lo[u], s1Ts[i]);
+            hi[u] = Math.Max(hi[u], s1Ts[i] + windowMs);
         }
-        if (byProperty)
-        {
-            var properties = await db.Events.AsNoTracking()
-                .Where(e => e.Name == first && e.Timestamp >= fromMs && e.Timestamp < endMs)
-                .Select(e => new { e.Id, e.Properties })
-                .ToDictionaryAsync(e => e.Id, e => e.Properties, ct);
-            events = events.Select(e => e.Name == first && properties.TryGetValue(e.Id, out var p) ? e with { Properties = p } : e).ToList();
-        }
-        events.Sort((a, b) => a.UserId != b.UserId ? a.UserId.CompareTo(b.UserId)
-            : a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Id.CompareTo(b.Id));
+        var perName = new NameEvents[names.Count];
+        perName[0] = Group(userIds.Length, s1Users, s1Ts, s1Ids);
+        var reads = names.Skip(1).Select((name, i) => Task.Run(async () =>
+            perName[i + 1] = await ReadNameAsync(name, fromMs, endMs + windowMs, starters, lo, hi, ct), ct)).ToList();
+        await Task.WhenAll(reads);
+
+        Dictionary<long, string> properties = [];
         Dictionary<long, string> traits = [];
-        if (byTrait)
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            var ids = events.Select(e => e.UserId).Distinct().ToList();
-            traits = await db.TrackedUsers.AsNoTracking().Where(u => ids.Contains(u.Id))
-                .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, request.Breakdown!.Key), ct);
+            if (byProperty)
+                properties = await db.Events.AsNoTracking()
+                    .Where(e => e.Name == first && e.Timestamp >= fromMs && e.Timestamp < endMs)
+                    .Select(e => new { e.Id, e.Properties })
+                    .ToDictionaryAsync(e => e.Id, e => JsonText.Value(e.Properties, request.Breakdown!.Key), ct);
+            if (byTrait)
+                traits = await db.TrackedUsers.AsNoTracking().Where(u => userIds.Contains(u.Id))
+                    .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, request.Breakdown!.Key), ct);
         }
 
         var total = new List<Reach>();
         var groups = new Dictionary<string, List<Reach>>(StringComparer.Ordinal);
-        foreach (var user in events.GroupBy(e => e.UserId))
+        var starts = perName[0];
+        var attempts = new List<int>();
+        for (var u = 0; u < userIds.Length; u++)
         {
-            var list = user.ToList();
-            var attempts = list.Where(e => e.Name == first && e.Timestamp < endMs).ToList();
+            attempts.Clear();
+            for (var p = starts.Offsets[u]; p < starts.Offsets[u + 1]; p++)
+                if (starts.Ts[p] >= fromMs && starts.Ts[p] < endMs) attempts.Add(p);
             if (attempts.Count == 0) continue;
-            total.Add(Best(list, attempts, steps, windowMs));
+            total.Add(Best(perName, stepName, u, attempts, windowMs));
             if (byTrait)
-                GroupList(groups, traits.GetValueOrDefault(user.Key, JsonText.None)).Add(total[^1]);
+                GroupList(groups, traits.GetValueOrDefault(userIds[u], JsonText.None)).Add(total[^1]);
             else if (byProperty)
-                foreach (var g in attempts.GroupBy(a => JsonText.Value(a.Properties, request.Breakdown!.Key)))
-                    GroupList(groups, g.Key).Add(Best(list, g.ToList(), steps, windowMs));
+                foreach (var g in attempts.GroupBy(p => properties.GetValueOrDefault(starts.Ids[p], JsonText.None)))
+                    GroupList(groups, g.Key).Add(Best(perName, stepName, u, g.ToList(), windowMs));
         }
 
         var (totalSteps, totalOpen) = Summarise(total, steps, windowMs, nowMs);
@@ -139,6 +142,85 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         return new FunnelResult(totalSteps, totalOpen, breakdown);
     }
 
+    /// <summary>The first step's events in [from, end + W]; a user with one in [from, end) is a starter (dense index in order of appearance).</summary>
+    private async Task<(Dictionary<long, int> Starters, List<int> Users, List<long> Ts, List<long> Ids)> ReadStartersAsync(
+        string name, long fromMs, long endMs, long windowMs, CancellationToken ct)
+    {
+        var starters = new Dictionary<long, int>();
+        List<long> userIds = [], ts = [], ids = [];
+        await foreach (var (userId, t, id) in ReadAsync(name, fromMs, endMs + windowMs, ct))
+        {
+            userIds.Add(userId);
+            ts.Add(t);
+            ids.Add(id);
+            if (t < endMs && !starters.ContainsKey(userId)) starters[userId] = starters.Count;
+        }
+        // Events after the range of users who did not start in it are not needed.
+        var users = new List<int>(userIds.Count);
+        List<long> keptTs = new(ts.Count), keptIds = new(ids.Count);
+        for (var i = 0; i < userIds.Count; i++)
+        {
+            if (!starters.TryGetValue(userIds[i], out var u)) continue;
+            users.Add(u);
+            keptTs.Add(ts[i]);
+            keptIds.Add(ids[i]);
+        }
+        return (starters, users, keptTs, keptIds);
+    }
+
+    /// <summary>The events of <paramref name="name"/> in [from, end) of starters, inside each starter's window.</summary>
+    private async Task<NameEvents> ReadNameAsync(string name, long fromMs, long endMs, Dictionary<long, int> starters,
+        long[] lo, long[] hi, CancellationToken ct)
+    {
+        List<int> users = [];
+        List<long> ts = [], ids = [];
+        await foreach (var (userId, t, id) in ReadAsync(name, fromMs, endMs, ct))
+        {
+            if (!starters.TryGetValue(userId, out var u) || t < lo[u] || t > hi[u]) continue;
+            users.Add(u);
+            ts.Add(t);
+            ids.Add(id);
+        }
+        return Group(starters.Count, users, ts, ids);
+    }
+
+    /// <summary>(UserId, Timestamp, Id) of the events named <paramref name="name"/> in [from, end), in timestamp then storage order per user.</summary>
+    private async IAsyncEnumerable<(long UserId, long Timestamp, long Id)> ReadAsync(string name, long fromMs, long endMs,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
+        cmd.CommandText = """
+            SELECT "UserId", "Timestamp", "Id" FROM "Events"
+            WHERE "Name" = $name AND "Timestamp" >= $from AND "Timestamp" < $end
+            ORDER BY "Name", "Timestamp", "UserId", "Id"
+            """;
+        Add(cmd, "$name", name);
+        Add(cmd, "$from", fromMs);
+        Add(cmd, "$end", endMs);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            yield return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    /// <summary>Groups events by starter with a stable counting sort, so each starter's events keep their order.</summary>
+    private static NameEvents Group(int starters, List<int> users, List<long> ts, List<long> ids)
+    {
+        var offsets = new int[starters + 1];
+        foreach (var u in users) offsets[u + 1]++;
+        for (var u = 0; u < starters; u++) offsets[u + 1] += offsets[u];
+        var next = (int[])offsets.Clone();
+        var (sortedTs, sortedIds) = (new long[users.Count], new long[users.Count]);
+        for (var i = 0; i < users.Count; i++)
+        {
+            var at = next[users[i]]++;
+            sortedTs[at] = ts[i];
+            sortedIds[at] = ids[i];
+        }
+        return new NameEvents(offsets, sortedTs, sortedIds);
+    }
+
     private static void Add(System.Data.Common.DbCommand cmd, string name, object value)
     {
         var p = cmd.CreateParameter();
@@ -151,52 +233,55 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         groups.TryGetValue(key, out var list) ? list : groups[key] = [];
 
     /// <summary>The attempt reaching furthest; the earliest among ties (attempts come in time order).</summary>
-    private static Reach Best(List<Ev> events, List<Ev> attempts, IReadOnlyList<string> steps, long windowMs)
+    private static Reach Best(NameEvents[] perName, int[] stepName, int user, List<int> attempts, long windowMs)
     {
         Reach? best = null;
         foreach (var start in attempts)
         {
-            var reach = Follow(events, start, steps, windowMs);
+            var reach = Follow(perName, stepName, user, start, windowMs);
             if (best is null || reach.Depth > best.Depth) best = reach;
-            if (best.Depth == steps.Count) break;
+            if (best.Depth == stepName.Length) break;
         }
         return best!;
     }
 
-    /// <summary>Fills the steps of the attempt that starts at <paramref name="start"/> greedily.</summary>
-    private static Reach Follow(List<Ev> events, Ev start, IReadOnlyList<string> steps, long windowMs)
+    /// <summary>
+    /// Fills the steps of the attempt that starts at position <paramref name="start"/> of the first
+    /// step's events greedily: each step takes the earliest event of its name at or after the
+    /// previous step's time (by timestamp, then storage order) within the window, skipping events
+    /// the attempt already used.
+    /// </summary>
+    private static Reach Follow(NameEvents[] perName, int[] stepName, int user, int start, long windowMs)
     {
-        var times = new long[steps.Count];
-        var used = new HashSet<long> { start.Id };
-        times[0] = start.Timestamp;
-        var deadline = start.Timestamp + windowMs;
+        var times = new long[stepName.Length];
+        Span<long> used = stackalloc long[stepName.Length];
+        var s1 = perName[stepName[0]];
+        times[0] = s1.Ts[start];
+        used[0] = s1.Ids[start];
+        var deadline = times[0] + windowMs;
         var depth = 1;
-        for (; depth < steps.Count; depth++)
+        for (; depth < stepName.Length; depth++)
         {
-            var previous = times[depth - 1];
-            Ev? next = null;
-            for (var i = FirstAtOrAfter(events, previous); i < events.Count && events[i].Timestamp <= deadline; i++)
-            {
-                var e = events[i];
-                if (e.Name == steps[depth] && !used.Contains(e.Id)) { next = e; break; }
-            }
-            if (next is null) break;
-            used.Add(next.Id);
-            times[depth] = next.Timestamp;
+            var events = perName[stepName[depth]];
+            var (a, b) = (events.Offsets[user], events.Offsets[user + 1]);
+            var p = LowerBound(events.Ts, a, b, times[depth - 1]);
+            while (p < b && events.Ts[p] <= deadline && used[..depth].Contains(events.Ids[p])) p++;
+            if (p == b || events.Ts[p] > deadline) break;
+            used[depth] = events.Ids[p];
+            times[depth] = events.Ts[p];
         }
         return new Reach(depth, times);
     }
 
-    /// <summary>Index of the first event at or after <paramref name="timestamp"/> (events are sorted by time).</summary>
-    private static int FirstAtOrAfter(List<Ev> events, long timestamp)
+    /// <summary>The first position in [a, b) whose timestamp is at or after <paramref name="timestamp"/>.</summary>
+    private static int LowerBound(long[] ts, int a, int b, long timestamp)
     {
-        int lo = 0, hi = events.Count;
-        while (lo < hi)
+        while (a < b)
         {
-            var mid = (lo + hi) / 2;
-            if (events[mid].Timestamp < timestamp) lo = mid + 1; else hi = mid;
+            var mid = (a + b) >>> 1;
+            if (ts[mid] < timestamp) a = mid + 1; else b = mid;
         }
-        return lo;
+        return a;
     }
 
     private static (IReadOnlyList<FunnelStep> Steps, int Open) Summarise(List<Reach> users, IReadOnlyList<string> steps, long windowMs, long nowMs)

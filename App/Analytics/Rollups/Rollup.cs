@@ -15,10 +15,18 @@ namespace Dashboard.Analytics.Rollups;
 /// up to a watermark; a reader adds the events above the watermark (the tail) from the Events
 /// table, recounting the few users that appear in the tail from their rollup rows plus their tail
 /// events, so every answer equals the count over the raw events at the moment it is read.
+/// Range counts read <c>UserDayCounts</c> and <c>FeatureDayCounts</c>, the rollups grouped by day
+/// and previous day, which triggers on the two tables keep equal to that GROUP BY: a day costs a
+/// row per distinct previous day instead of a row per user. The tail changes them only where it
+/// brings a day new to the rollup (see <see cref="TailDelta"/>), so a reader adds just those
+/// changes: its cost follows the tail's new days, not the history of the identities in it.
 /// </summary>
 public static class Rollup
 {
     public const string StateName = "events";
+
+    /// <summary>The previous day stored in the count tables for a first day (no previous day).</summary>
+    public const long FirstDay = -1;
 
     /// <summary>Stored for a FEATURE_ENGAGED event without a featureName (shown as "(none)").</summary>
     public const string NoFeature = JsonText.None;
@@ -39,6 +47,44 @@ public static class Rollup
                UNION
                SELECT e."UserId", e."Timestamp" / {UtcCalendar.DayMs} FROM "Events" AS e, w WHERE e."Id" > w."Id")
         """;
+
+    /// <summary>
+    /// Common table expressions for what the events above the watermark would change in a rollup
+    /// (<c>UserDays</c>, or <c>FeatureUserDays</c> with <paramref name="feature"/>) if it were folded
+    /// in now, for the days [<paramref name="fromDay"/>, <paramref name="toDay"/>]:
+    /// <c>te</c> (the tail's events in those days: key columns and "Day"), <c>nd</c> (each day new to
+    /// the rollup: its key, "Day" and "Prev", its previous day among the rollup's and the other new
+    /// days, -1 for none) and <c>mv</c> (each rollup row in the days whose previous day a new day
+    /// replaces: key, "Day", "OldPrev", "NewPrev"). A new day outside the days cannot change whether
+    /// a row inside them is its key's first since a day inside them, so only these are needed.
+    /// </summary>
+    internal static string TailDelta(bool feature, long fromDay, long toDay)
+    {
+        var table = feature ? "FeatureUserDays" : "UserDays";
+        string[] keys = feature ? ["UserId", "Feature"] : ["UserId"];
+        string Same(string a, string b) => string.Join(" AND ", keys.Select(k => $"{a}.\"{k}\" = {b}.\"{k}\""));
+        string Cols(string a) => string.Join(", ", keys.Select(k => $"{a}.\"{k}\""));
+        var source = feature ? $"""e."UserId", {FeatureOf} AS "Feature" """ : """e."UserId" """;
+        var condition = feature ? $" AND {IsFeatureEvent}" : "";
+        var (fromMs, endMs) = (fromDay * UtcCalendar.DayMs, (toDay + 1) * UtcCalendar.DayMs);
+        return $"""
+            w AS ({Watermark}),
+            te AS MATERIALIZED (SELECT {source}, e."Timestamp" / {UtcCalendar.DayMs} AS "Day" FROM "Events" AS e, w
+                                WHERE e."Id" > w."Id"{condition} AND +e."Timestamp" >= {fromMs} AND +e."Timestamp" < {endMs}),
+            nk AS MATERIALIZED (SELECT DISTINCT {Cols("k")}, k."Day" FROM te AS k
+                                WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS r WHERE {Same("r", "k")} AND r."Day" = k."Day")),
+            nd AS MATERIALIZED (
+                SELECT {Cols("k")}, k."Day",
+                       MAX(COALESCE((SELECT MAX(r."Day") FROM "{table}" AS r WHERE {Same("r", "k")} AND r."Day" < k."Day"), {FirstDay}),
+                           COALESCE((SELECT MAX(k2."Day") FROM nk AS k2 WHERE {Same("k2", "k")} AND k2."Day" < k."Day"), {FirstDay})) AS "Prev",
+                       (SELECT MIN(r."Day") FROM "{table}" AS r WHERE {Same("r", "k")} AND r."Day" > k."Day") AS "Next"
+                FROM nk AS k),
+            mv AS MATERIALIZED (SELECT {Cols("n")}, n."Next" AS "Day", MAX(n."Day") AS "NewPrev",
+                          (SELECT COALESCE(r."PrevDay", {FirstDay}) FROM "{table}" AS r WHERE {Same("r", "n")} AND r."Day" = n."Next") AS "OldPrev"
+                   FROM nd AS n WHERE n."Next" <= {toDay}
+                   GROUP BY {Cols("n")}, n."Next")
+            """;
+    }
 
     // json_extract is SQLite's JSON accessor (PostgreSQL: CAST("Properties" AS jsonb) ->> 'featureName').
     internal const string FeatureOf = $"""COALESCE(CAST(json_extract(e."Properties", '$.featureName') AS TEXT), '{NoFeature}')""";
@@ -165,30 +211,28 @@ public static class Rollup
     public static Task<List<BucketRow>> ActiveUsersAsync(DashboardDbContext db, long fromDay, long toDay, long originDay, long sizeDays,
         CancellationToken ct)
     {
-        var (fromMs, endMs) = (fromDay * UtcCalendar.DayMs, (toDay + 1) * UtcCalendar.DayMs);
         // A row is its user's first in the bucket's part of the range when the previous active day is
-        // before that part's first day: before `from`, or before the bucket's first day. Grouping by
-        // day follows the covering index's order (no sort); the outer query adds the days up.
+        // before that part's first day: before `from`, or before the bucket's first day (a first day
+        // ever is stored as -1, before every day).
+        string First(string prev) => $"""({prev} < {fromDay} OR {prev} < {originDay} + ("Day" - {originDay}) / {sizeDays} * {sizeDays})""";
+        // The counts as they are, plus what the tail changes: its new days, the rows whose previous
+        // day they replace, and its events.
+        var bucket = $"""("Day" - {originDay}) / {sizeDays}""";
+        var (prevDay, prev, newPrev, oldPrev) = (First("\"PrevDay\""), First("\"Prev\""), First("\"NewPrev\""), First("\"OldPrev\""));
         return db.Database.SqlQueryRaw<BucketRow>(Sql($"""
-            WITH w AS ({Watermark}),
-            t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id"),
-            x AS (SELECT r."UserId", r."Day", r."Events" AS "N" FROM "UserDays" AS r
-                  WHERE r."UserId" IN (SELECT "UserId" FROM t) AND r."Day" >= {fromDay} AND r."Day" <= {toDay}
-                  UNION ALL
-                  SELECT e."UserId", e."Timestamp" / {UtcCalendar.DayMs}, 1 FROM "Events" AS e, w
-                  WHERE e."Id" > w."Id" AND +e."Timestamp" >= {fromMs} AND +e."Timestamp" < {endMs})
+            WITH {TailDelta(false, fromDay, toDay)}
             SELECT "Bucket", SUM("Users") AS "Users", SUM("Events") AS "Events" FROM (
-                SELECT (r."Day" - {originDay}) / {sizeDays} AS "Bucket",
-                       SUM(CASE WHEN r."PrevDay" IS NULL OR r."PrevDay" < {fromDay}
-                                  OR r."PrevDay" < {originDay} + (r."Day" - {originDay}) / {sizeDays} * {sizeDays}
-                                THEN 1 ELSE 0 END) AS "Users",
-                       SUM(r."Events") AS "Events"
-                FROM "UserDays" AS r
-                WHERE r."Day" >= {fromDay} AND r."Day" <= {toDay} AND r."UserId" NOT IN (SELECT "UserId" FROM t)
-                GROUP BY r."Day"
+                SELECT {bucket} AS "Bucket", SUM(CASE WHEN {prevDay} THEN "Users" ELSE 0 END) AS "Users",
+                       SUM("Events") AS "Events"
+                FROM "UserDayCounts" WHERE "Day" >= {fromDay} AND "Day" <= {toDay}
+                GROUP BY "Day"
                 UNION ALL
-                SELECT ("Day" - {originDay}) / {sizeDays}, COUNT(DISTINCT "UserId"), SUM("N") FROM x
-                GROUP BY ("Day" - {originDay}) / {sizeDays}
+                SELECT {bucket}, SUM(CASE WHEN {prev} THEN 1 ELSE 0 END), 0 FROM nd GROUP BY 1
+                UNION ALL
+                SELECT {bucket}, SUM((CASE WHEN {newPrev} THEN 1 ELSE 0 END) - (CASE WHEN {oldPrev} THEN 1 ELSE 0 END)), 0
+                FROM mv GROUP BY 1
+                UNION ALL
+                SELECT {bucket}, 0, COUNT(*) FROM te GROUP BY 1
             ) AS parts
             GROUP BY "Bucket"
             """)).ToListAsync(ct);

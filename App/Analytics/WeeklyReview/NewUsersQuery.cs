@@ -18,8 +18,8 @@ public sealed record CohortActivity(DateOnly CohortFrom, DateOnly CohortTo, int 
 /// counts new users per day of the inclusive range [from, to], every day listed.
 /// <see cref="ActivityAsync"/> takes the cohort of users whose first event falls in [cohortFrom,
 /// cohortTo] and counts those with at least one event in [activeFrom, activeTo]. Both read the
-/// user-day rollup (a user's first day is their row without a previous day) plus the events above
-/// its watermark, counting the users seen there from their rollup days and raw days together.
+/// user-day rollup (a user's first day is their row without a previous day) and add what the
+/// events above its watermark change (<see cref="Rollup.TailDelta"/>).
 /// </summary>
 public sealed class NewUsersQuery(IDbContextFactory<DashboardDbContext> dbFactory)
 {
@@ -39,15 +39,18 @@ public sealed class NewUsersQuery(IDbContextFactory<DashboardDbContext> dbFactor
     {
         var (fromDay, toDay) = (UtcCalendar.DayIndex(from), UtcCalendar.DayIndex(to));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // First days from the user-day counts (previous day -1), plus the tail's new first days,
+        // less the rollup first days a tail day now precedes (a late event of an earlier day).
         var rows = (await db.Database.SqlQueryRaw<DayRow>(Rollup.Sql($"""
-            WITH {Rollup.TailDays},
-            f AS (SELECT "Day" AS "First" FROM "UserDays"
-                  WHERE "PrevDay" IS NULL AND "Day" >= {fromDay} AND "Day" <= {toDay} AND "UserId" NOT IN (SELECT "UserId" FROM t)
+            WITH {Rollup.TailDelta(false, 0, toDay)},
+            f AS (SELECT "Day", "Users" AS "N" FROM "UserDayCounts" WHERE "Day" >= {fromDay} AND "Day" <= {toDay} AND "PrevDay" = {Rollup.FirstDay}
                   UNION ALL
-                  SELECT MIN("Day") FROM ud GROUP BY "UserId")
-            SELECT "First" - {fromDay} AS "Day", COUNT(*) AS "Users" FROM f
-            WHERE "First" >= {fromDay} AND "First" <= {toDay}
-            GROUP BY "First" - {fromDay}
+                  SELECT "Day", 1 FROM nd WHERE "Prev" = {Rollup.FirstDay}
+                  UNION ALL
+                  SELECT "Day", -1 FROM mv WHERE "OldPrev" = {Rollup.FirstDay})
+            SELECT "Day" - {fromDay} AS "Day", SUM("N") AS "Users" FROM f
+            WHERE "Day" >= {fromDay} AND "Day" <= {toDay}
+            GROUP BY "Day" - {fromDay}
             """)).ToListAsync(ct)).ToDictionary(r => r.Day, r => r.Users);
         var days = new List<NewUsersDay>();
         for (var (day, i) = (from, 0L); day <= to; day = day.AddDays(1), i++)
@@ -61,20 +64,21 @@ public sealed class NewUsersQuery(IDbContextFactory<DashboardDbContext> dbFactor
         var (cohortFromDay, cohortToDay) = (UtcCalendar.DayIndex(cohortFrom), UtcCalendar.DayIndex(cohortTo));
         var (activeFromDay, activeToDay) = (UtcCalendar.DayIndex(activeFrom), UtcCalendar.DayIndex(activeTo));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // The cohort: rollup first days in it that no tail day precedes, and the tail's new first
+        // days in it; active when a rollup day or a tail event falls in the active days.
         var rows = await db.Database.SqlQueryRaw<CohortRow>(Rollup.Sql($"""
-            WITH {Rollup.TailDays},
-            f2 AS (SELECT "UserId", MIN("Day") AS "First" FROM ud GROUP BY "UserId")
+            WITH {Rollup.TailDelta(false, 0, Math.Max(cohortToDay, activeToDay))},
+            c AS (SELECT f."UserId" FROM "UserDays" AS f
+                  WHERE f."PrevDay" IS NULL AND f."Day" >= {cohortFromDay} AND f."Day" <= {cohortToDay}
+                    AND NOT EXISTS (SELECT 1 FROM mv WHERE mv."UserId" = f."UserId" AND mv."Day" = f."Day" AND mv."OldPrev" = {Rollup.FirstDay})
+                  UNION ALL
+                  SELECT "UserId" FROM nd WHERE "Prev" = {Rollup.FirstDay} AND "Day" >= {cohortFromDay} AND "Day" <= {cohortToDay})
             SELECT COUNT(*) AS "Users",
-                   COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM "UserDays" AS e WHERE e."UserId" = f."UserId"
-                                                  AND e."Day" >= {activeFromDay} AND e."Day" <= {activeToDay}) THEN 1 ELSE 0 END), 0) AS "Active"
-            FROM "UserDays" AS f
-            WHERE f."PrevDay" IS NULL AND f."Day" >= {cohortFromDay} AND f."Day" <= {cohortToDay} AND f."UserId" NOT IN (SELECT "UserId" FROM t)
-            UNION ALL
-            SELECT COUNT(*),
-                   COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM ud AS e WHERE e."UserId" = f."UserId"
-                                                  AND e."Day" >= {activeFromDay} AND e."Day" <= {activeToDay}) THEN 1 ELSE 0 END), 0)
-            FROM f2 AS f
-            WHERE f."First" >= {cohortFromDay} AND f."First" <= {cohortToDay}
+                   COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM "UserDays" AS e WHERE e."UserId" = c."UserId"
+                                                  AND e."Day" >= {activeFromDay} AND e."Day" <= {activeToDay})
+                                       OR EXISTS (SELECT 1 FROM te WHERE te."UserId" = c."UserId"
+                                                  AND te."Day" >= {activeFromDay} AND te."Day" <= {activeToDay}) THEN 1 ELSE 0 END), 0) AS "Active"
+            FROM c
             """)).ToListAsync(ct);
         return new CohortActivity(cohortFrom, cohortTo, rows.Sum(r => r.Users), rows.Sum(r => r.Active));
     }

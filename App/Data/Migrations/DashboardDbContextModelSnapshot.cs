@@ -216,6 +216,28 @@ namespace Dashboard.Data.Migrations
                     b.ToTable("Exposures", (string)null);
                 });
 
+            modelBuilder.Entity("Dashboard.Data.FeatureDayCount", b =>
+                {
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Feature")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PrevDay")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Events")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Users")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Day", "Feature", "PrevDay");
+
+                    b.ToTable("FeatureDayCounts", (string)null);
+                });
+
             modelBuilder.Entity("Dashboard.Data.FeatureUserDay", b =>
                 {
                     b.Property<long>("UserId")
@@ -234,8 +256,6 @@ namespace Dashboard.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("UserId", "Feature", "Day");
-
-                    b.HasIndex("Day", "Feature", "PrevDay", "Events");
 
                     b.ToTable("FeatureUserDays", (string)null);
                 });
@@ -425,6 +445,25 @@ namespace Dashboard.Data.Migrations
                     b.HasIndex("Day", "PrevDay", "UserId", "Events");
 
                     b.ToTable("UserDays", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.UserDayCount", b =>
+                {
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PrevDay")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Events")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Users")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Day", "PrevDay");
+
+                    b.ToTable("UserDayCounts", (string)null);
                 });
 
             modelBuilder.Entity("Dashboard.Data.UserRecord", b =>
