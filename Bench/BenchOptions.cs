@@ -10,6 +10,6 @@ public sealed record BenchOptions(int Seconds, int Rows, int Connections, int Ru
             return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
         }
         return new BenchOptions(Get("--seconds", 10), Get("--rows", 1_000_000), Get("--connections", 64), Get("--runs", 5),
-            Get("--tail", 60_000), args.Contains("--reuse"));
+            Get("--tail", 6_000), args.Contains("--reuse"));
     }
 }

@@ -74,28 +74,22 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         var byTrait = request.Breakdown?.Source == FunnelBreakdownSource.UserTrait;
 
         // The sequence matching is done here; SQL only reads ranges of the covering (Name,
-        // Timestamp, UserId) index, one name at a time, which come in timestamp order with no
-        // sort and no row lookup. The first step's events name the starters (an s1 event in the
-        // range) and their window [first start, last start + W]; the other names are read on their
-        // own connections at the same time and keep only the starters' events inside their window.
-        var (starters, s1Users, s1Ts, s1Ids) = await ReadStartersAsync(first, fromMs, endMs, windowMs, ct);
+        // Timestamp, UserId) index, which come in timestamp order with no sort and no row lookup,
+        // each name's range cut in parts read on their own connections at once. The first step's
+        // events name the starters (an s1 event in the range) and their window [first start, last
+        // start + W]; the other names keep only the starters' events inside their window.
+        var s1 = await ReadAsync(first, fromMs, endMs + windowMs, null, ct);
+        var starters = new Dictionary<long, int>();
+        for (var i = 0; i < s1.Count; i++)
+            if (s1.Ts[i] < endMs) starters.TryAdd(s1.UserIds[i], starters.Count);
         var userIds = starters.Keys.ToArray(); // dense index → UserId
-        var lo = new long[userIds.Length];
-        var hi = new long[userIds.Length];
-        Array.Fill(lo, long.MaxValue);
-        Array.Fill(hi, long.MinValue);
-        for (var i = 0; i < s1Ts.Count; i++)
-        {
-            if (s1Ts[i] >= endMs) continue;
-            var u = s1Users[i];
-            lo[u] = Math.Min(lo[u], s1Ts[i]);
-            hi[u] = Math.Max(hi[u], s1Ts[i] + windowMs);
-        }
+        var window = new StarterWindows(starters, windowMs);
+        for (var i = 0; i < s1.Count; i++)
+            if (s1.Ts[i] < endMs) window.Extend(starters[s1.UserIds[i]], s1.Ts[i]);
         var perName = new NameEvents[names.Count];
-        perName[0] = Group(userIds.Length, s1Users, s1Ts, s1Ids);
-        var reads = names.Skip(1).Select((name, i) => Task.Run(async () =>
-            perName[i + 1] = await ReadNameAsync(name, fromMs, endMs + windowMs, starters, lo, hi, ct), ct)).ToList();
-        await Task.WhenAll(reads);
+        perName[0] = Group(userIds.Length, s1.Keep(window, filterWindow: false));
+        for (var n = 1; n < names.Count; n++)
+            perName[n] = Group(userIds.Length, await ReadAsync(names[n], fromMs, endMs + windowMs, window, ct));
 
         Dictionary<long, string> properties = [];
         Dictionary<long, string> traits = [];
@@ -142,51 +136,83 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         return new FunnelResult(totalSteps, totalOpen, breakdown);
     }
 
-    /// <summary>The first step's events in [from, end + W]; a user with one in [from, end) is a starter (dense index in order of appearance).</summary>
-    private async Task<(Dictionary<long, int> Starters, List<int> Users, List<long> Ts, List<long> Ids)> ReadStartersAsync(
-        string name, long fromMs, long endMs, long windowMs, CancellationToken ct)
+    /// <summary>Each starter's dense index and window [first start, last start + W].</summary>
+    private sealed class StarterWindows(Dictionary<long, int> starters, long windowMs)
     {
-        var starters = new Dictionary<long, int>();
-        List<long> userIds = [], ts = [], ids = [];
-        await foreach (var (userId, t, id) in ReadAsync(name, fromMs, endMs + windowMs, ct))
+        public readonly Dictionary<long, int> Starters = starters;
+        private readonly long[] _lo = Enumerable.Repeat(long.MaxValue, starters.Count).ToArray();
+        private readonly long[] _hi = Enumerable.Repeat(long.MinValue, starters.Count).ToArray();
+
+        public void Extend(int user, long start)
         {
-            userIds.Add(userId);
-            ts.Add(t);
-            ids.Add(id);
-            if (t < endMs && !starters.ContainsKey(userId)) starters[userId] = starters.Count;
+            _lo[user] = Math.Min(_lo[user], start);
+            _hi[user] = Math.Max(_hi[user], start + windowMs);
         }
-        // Events after the range of users who did not start in it are not needed.
-        var users = new List<int>(userIds.Count);
-        List<long> keptTs = new(ts.Count), keptIds = new(ids.Count);
-        for (var i = 0; i < userIds.Count; i++)
-        {
-            if (!starters.TryGetValue(userIds[i], out var u)) continue;
-            users.Add(u);
-            keptTs.Add(ts[i]);
-            keptIds.Add(ids[i]);
-        }
-        return (starters, users, keptTs, keptIds);
+
+        /// <summary>The starter's dense index when the event is theirs and inside their window, else -1.</summary>
+        public int Of(long userId, long ts, bool filterWindow = true) =>
+            Starters.TryGetValue(userId, out var u) && (!filterWindow || (ts >= _lo[u] && ts <= _hi[u])) ? u : -1;
     }
 
-    /// <summary>The events of <paramref name="name"/> in [from, end) of starters, inside each starter's window.</summary>
-    private async Task<NameEvents> ReadNameAsync(string name, long fromMs, long endMs, Dictionary<long, int> starters,
-        long[] lo, long[] hi, CancellationToken ct)
+    /// <summary>Events read from the index: UserId (or the starter's dense index once kept), timestamp and id, in index order.</summary>
+    private sealed class Rows(int capacity)
     {
-        List<int> users = [];
-        List<long> ts = [], ids = [];
-        await foreach (var (userId, t, id) in ReadAsync(name, fromMs, endMs, ct))
+        public long[] UserIds = new long[capacity];
+        public long[] Ts = new long[capacity];
+        public long[] Ids = new long[capacity];
+        public int Count;
+
+        public void Add(long userId, long ts, long id)
         {
-            if (!starters.TryGetValue(userId, out var u) || t < lo[u] || t > hi[u]) continue;
-            users.Add(u);
-            ts.Add(t);
-            ids.Add(id);
+            if (Count == Ts.Length)
+            {
+                var size = Math.Max(1024, Count * 2);
+                Array.Resize(ref UserIds, size);
+                Array.Resize(ref Ts, size);
+                Array.Resize(ref Ids, size);
+            }
+            (UserIds[Count], Ts[Count], Ids[Count]) = (userId, ts, id);
+            Count++;
         }
-        return Group(starters.Count, users, ts, ids);
+
+        /// <summary>These rows, those of starters only, the user replaced by the starter's dense index.</summary>
+        public Rows Keep(StarterWindows window, bool filterWindow)
+        {
+            var kept = new Rows(Count);
+            for (var i = 0; i < Count; i++)
+                if (window.Of(UserIds[i], Ts[i], filterWindow) is var u and >= 0) kept.Add(u, Ts[i], Ids[i]);
+            return kept;
+        }
     }
 
-    /// <summary>(UserId, Timestamp, Id) of the events named <paramref name="name"/> in [from, end), in timestamp then storage order per user.</summary>
-    private async IAsyncEnumerable<(long UserId, long Timestamp, long Id)> ReadAsync(string name, long fromMs, long endMs,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// The events named <paramref name="name"/> in [from, end), in timestamp then storage order per
+    /// user; with <paramref name="window"/>, only starters' events inside their window (users as
+    /// dense indexes). The range is cut in as many parts as there are processors, read at once on
+    /// their own connections and joined in order.
+    /// </summary>
+    private async Task<Rows> ReadAsync(string name, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
+    {
+        var parts = Math.Max(1, Math.Min(Environment.ProcessorCount, 8));
+        var step = Math.Max(1, (endMs - fromMs + parts - 1) / parts);
+        var results = new Rows[parts];
+        await Parallel.ForAsync(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts, CancellationToken = ct }, async (i, token) =>
+        {
+            var (a, b) = (fromMs + i * step, Math.Min(endMs, fromMs + (i + 1) * step));
+            results[i] = a < b ? await ReadPartAsync(name, a, b, window, token) : new Rows(0);
+        });
+        var all = new Rows(results.Sum(r => r.Count));
+        foreach (var r in results)
+        {
+            Array.Copy(r.UserIds, 0, all.UserIds, all.Count, r.Count);
+            Array.Copy(r.Ts, 0, all.Ts, all.Count, r.Count);
+            Array.Copy(r.Ids, 0, all.Ids, all.Count, r.Count);
+            all.Count += r.Count;
+        }
+        return all;
+    }
+
+    private async Task<Rows> ReadPartAsync(string name, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
@@ -199,24 +225,34 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         Add(cmd, "$name", name);
         Add(cmd, "$from", fromMs);
         Add(cmd, "$end", endMs);
+        var rows = new Rows(1024);
+        // A plain synchronous loop: SQLite answers from memory or the page cache, and an
+        // asynchronous read per row costs more than the row.
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            yield return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        var n = 0;
+        while (reader.Read())
+        {
+            if ((++n & 0xFFFF) == 0) ct.ThrowIfCancellationRequested();
+            var (userId, ts, id) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            if (window is null) rows.Add(userId, ts, id);
+            else if (window.Of(userId, ts) is var u and >= 0) rows.Add(u, ts, id);
+        }
+        return rows;
     }
 
-    /// <summary>Groups events by starter with a stable counting sort, so each starter's events keep their order.</summary>
-    private static NameEvents Group(int starters, List<int> users, List<long> ts, List<long> ids)
+    /// <summary>Groups events (users as dense indexes) by starter with a stable counting sort, so each starter's events keep their order.</summary>
+    private static NameEvents Group(int starters, Rows rows)
     {
         var offsets = new int[starters + 1];
-        foreach (var u in users) offsets[u + 1]++;
+        for (var i = 0; i < rows.Count; i++) offsets[rows.UserIds[i] + 1]++;
         for (var u = 0; u < starters; u++) offsets[u + 1] += offsets[u];
         var next = (int[])offsets.Clone();
-        var (sortedTs, sortedIds) = (new long[users.Count], new long[users.Count]);
-        for (var i = 0; i < users.Count; i++)
+        var (sortedTs, sortedIds) = (new long[rows.Count], new long[rows.Count]);
+        for (var i = 0; i < rows.Count; i++)
         {
-            var at = next[users[i]]++;
-            sortedTs[at] = ts[i];
-            sortedIds[at] = ids[i];
+            var at = next[rows.UserIds[i]]++;
+            sortedTs[at] = rows.Ts[i];
+            sortedIds[at] = rows.Ids[i];
         }
         return new NameEvents(offsets, sortedTs, sortedIds);
     }

@@ -61,11 +61,10 @@ public sealed class WeeklyReviewQuery(ActivityQuery activity, ActivationQuery ac
         var featureTrend = features.RunAsync(to.AddDays(-7 * TrendWeeks + 1), to, ct);
         var daily = activity.RunAsync(to.AddDays(-SparklineDays + 1), to, ActivityInterval.Day, ct);
         var newDaily = newUsers.PerDayAsync(to.AddDays(-SparklineDays + 1), to, ct);
-        var activationNow = activation.RunAsync(new ActivationRequest(from, to), ct);
-        var activationBefore = activation.RunAsync(new ActivationRequest(previousFrom, previousTo), ct);
+        var activations = activation.RunAsync([new ActivationRequest(from, to), new ActivationRequest(previousFrom, previousTo)], ct);
         var retainedNow = newUsers.ActivityAsync(from.AddDays(-28), to.AddDays(-28), from, to, ct);
         var retainedBefore = newUsers.ActivityAsync(previousFrom.AddDays(-28), previousTo.AddDays(-28), previousFrom, previousTo, ct);
-        await Task.WhenAll(featuresNow, featuresBefore, featureTrend, daily, newDaily, activationNow, activationBefore,
+        await Task.WhenAll(featuresNow, featuresBefore, featureTrend, daily, newDaily, activations,
             retainedNow, retainedBefore);
 
         var days = daily.Result.Points;
@@ -87,7 +86,7 @@ public sealed class WeeklyReviewQuery(ActivityQuery activity, ActivationQuery ac
             .OrderBy(f => f.Users).ThenBy(f => f.FeatureName, StringComparer.Ordinal)
             .ToList();
 
-        var (a, b) = (activationNow.Result, activationBefore.Result);
+        var (a, b) = (activations.Result[0], activations.Result[1]);
         return new WeeklyReviewResult(from, to, previousFrom, previousTo,
             new Change(now.ActiveUsers, featuresBefore.Result.ActiveUsers),
             new Change(EventsIn(from, to), EventsIn(previousFrom, previousTo)),
