@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dashboard.Analytics;
 using Dashboard.Analytics.Activity;
 using Dashboard.Analytics.Engagement;
+using Dashboard.Analytics.Funnels;
 using Dashboard.Analytics.Retention;
 using Dashboard.Analytics.WeeklyReview;
 using Dashboard.Data;
@@ -49,6 +50,7 @@ public sealed class RollupJobTests : IAsyncLifetime
         var retention = new RetentionQuery(db, clock);
         var overview = new OverviewQuery(db, clock);
         var newUsers = new NewUsersQuery(db);
+        var funnel = new FunnelQuery(db, clock);
         var answers = new List<object>();
         foreach (var (from, to) in new[] { ("2026-03-01", "2026-03-20"), ("2026-03-04", "2026-03-11"), ("2026-03-10", "2026-03-10") })
         {
@@ -58,6 +60,13 @@ public sealed class RollupJobTests : IAsyncLifetime
             answers.Add(await retention.RunAsync(D(from), D(to)));
             answers.Add(await newUsers.PerDayAsync(D(from), D(to)));
             answers.Add(await newUsers.ActivityAsync(D(from), D(to), D(to).AddDays(-3), D(to)));
+            // Funnels read the packed event times: repeated steps, a short window, breakdowns.
+            answers.Add(await funnel.RunAsync(new FunnelRequest(["APP_OPENED", "FEATURE_ENGAGED", "FEATURE_ENGAGED"], D(from), D(to))));
+            answers.Add(await funnel.RunAsync(new FunnelRequest(["FEATURE_ENGAGED", "APP_OPENED"], D(from), D(to), TimeSpan.FromDays(7),
+                new FunnelBreakdown(FunnelBreakdownSource.UserTrait, "plan"))));
+            answers.Add(await funnel.RunAsync(new FunnelRequest(["USER_REGISTERED", "FEATURE_ENGAGED"], D(from), D(to), TimeSpan.FromDays(8))));
+            answers.Add(await funnel.RunAsync(new FunnelRequest(["FEATURE_ENGAGED", "FEATURE_ENGAGED"], D(from), D(to), TimeSpan.FromDays(3),
+                new FunnelBreakdown(FunnelBreakdownSource.FirstStepProperty, "featureName"))));
         }
         answers.Add((await overview.RunAsync()).ActiveUsersLast7Days);
         return JsonSerializer.Serialize(answers);
@@ -70,6 +79,7 @@ public sealed class RollupJobTests : IAsyncLifetime
         await using var tx = await db.Database.BeginTransactionAsync();
         var saved = (await db.UserDays.AsNoTracking().ToListAsync(), await db.FeatureUserDays.AsNoTracking().ToListAsync(),
             await db.RollupState.AsNoTracking().ToListAsync());
+        await db.Database.ExecuteSqlRawAsync("""CREATE TABLE "EventTimesSaved" AS SELECT * FROM "EventTimes"; DELETE FROM "EventTimes";""");
         await db.UserDays.ExecuteDeleteAsync();
         await db.FeatureUserDays.ExecuteDeleteAsync();
         await db.RollupState.ExecuteDeleteAsync();
@@ -79,6 +89,7 @@ public sealed class RollupJobTests : IAsyncLifetime
         db.FeatureUserDays.AddRange(saved.Item2);
         db.RollupState.AddRange(saved.Item3);
         await db.SaveChangesAsync();
+        await db.Database.ExecuteSqlRawAsync("""INSERT INTO "EventTimes" SELECT * FROM "EventTimesSaved"; DROP TABLE "EventTimesSaved";""");
         return raw;
     }
 

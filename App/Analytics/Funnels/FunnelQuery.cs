@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using Dashboard.Data;
+using Dashboard.Analytics.Rollups;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Dashboard.Analytics.Funnels;
 
@@ -78,7 +80,10 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         // each name's range cut in parts read on their own connections at once. The first step's
         // events name the starters (an s1 event in the range) and their window [first start, last
         // start + W]; the other names keep only the starters' events inside their window.
-        var s1 = await ReadAsync(first, fromMs, endMs + windowMs, null, ct);
+        // The packed timestamps (EventTimes) carry no event ids; a breakdown by a property of the
+        // first step's event needs them, so it reads the events themselves.
+        var packed = !byProperty;
+        var s1 = await ReadAsync(first, fromMs, endMs + windowMs, null, packed, ct);
         var starters = new Dictionary<long, int>();
         for (var i = 0; i < s1.Count; i++)
             if (s1.Ts[i] < endMs) starters.TryAdd(s1.UserIds[i], starters.Count);
@@ -89,7 +94,7 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         var perName = new NameEvents[names.Count];
         perName[0] = Group(userIds.Length, s1.Keep(window, filterWindow: false));
         for (var n = 1; n < names.Count; n++)
-            perName[n] = Group(userIds.Length, await ReadAsync(names[n], fromMs, endMs + windowMs, window, ct));
+            perName[n] = Group(userIds.Length, await ReadAsync(names[n], fromMs, endMs + windowMs, window, packed, ct));
 
         Dictionary<long, string> properties = [];
         Dictionary<long, string> traits = [];
@@ -149,6 +154,8 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             _hi[user] = Math.Max(_hi[user], start + windowMs);
         }
 
+        public bool Contains(int user, long ts) => ts >= _lo[user] && ts <= _hi[user];
+
         /// <summary>The starter's dense index when the event is theirs and inside their window, else -1.</summary>
         public int Of(long userId, long ts, bool filterWindow = true) =>
             Starters.TryGetValue(userId, out var u) && (!filterWindow || (ts >= _lo[u] && ts <= _hi[u])) ? u : -1;
@@ -189,9 +196,10 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     /// The events named <paramref name="name"/> in [from, end), in timestamp then storage order per
     /// user; with <paramref name="window"/>, only starters' events inside their window (users as
     /// dense indexes). The range is cut in as many parts as there are processors, read at once on
-    /// their own connections and joined in order.
+    /// their own connections and joined in order. With <paramref name="packed"/> the events come
+    /// from <see cref="EventTimes"/> plus those above the watermark, without ids.
     /// </summary>
-    private async Task<Rows> ReadAsync(string name, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
+    private async Task<Rows> ReadAsync(string name, long fromMs, long endMs, StarterWindows? window, bool packed, CancellationToken ct)
     {
         var parts = Math.Max(1, Math.Min(Environment.ProcessorCount, 8));
         var step = Math.Max(1, (endMs - fromMs + parts - 1) / parts);
@@ -199,7 +207,9 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         await Parallel.ForAsync(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts, CancellationToken = ct }, async (i, token) =>
         {
             var (a, b) = (fromMs + i * step, Math.Min(endMs, fromMs + (i + 1) * step));
-            results[i] = a < b ? await ReadPartAsync(name, a, b, window, token) : new Rows(0);
+            results[i] = a >= b ? new Rows(0)
+                : packed ? await ReadPackedPartAsync(name, a, b, window, token)
+                : await ReadPartAsync(name, a, b, window, token);
         });
         var all = new Rows(results.Sum(r => r.Count));
         foreach (var r in results)
@@ -240,6 +250,81 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         return rows;
     }
 
+    /// <summary>
+    /// One part from the packed timestamps at or under the rollup watermark plus the raw events
+    /// above it, in one read transaction so the two meet exactly. Rows of non-starters are skipped
+    /// before their timestamps are unpacked.
+    /// </summary>
+    private async Task<Rows> ReadPackedPartAsync(string name, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var snapshot = await Rollup.BeginSnapshotAsync(db, ct);
+        var connection = db.Database.GetDbConnection();
+        var transaction = snapshot.GetDbTransaction();
+        var rows = new Rows(1024);
+        var sink = new PartSink(rows, window, fromMs, endMs);
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = transaction;
+            cmd.CommandText = $"""
+                SELECT "UserId", "Times" FROM "{EventTimes.Table}"
+                WHERE "Name" = $name AND "Week" >= $w0 AND "Week" <= $w1
+                """;
+            Add(cmd, "$name", name);
+            Add(cmd, "$w0", EventTimes.WeekOf(fromMs));
+            Add(cmd, "$w1", EventTimes.WeekOf(endMs - 1));
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            var n = 0;
+            while (reader.Read())
+            {
+                if ((++n & 0xFFF) == 0) ct.ThrowIfCancellationRequested();
+                if (!sink.Starting(reader.GetInt64(0))) continue;
+                EventTimes.Decode(reader.GetFieldValue<byte[]>(1), ref sink);
+            }
+        }
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = transaction;
+            cmd.CommandText = $"""
+                SELECT e."UserId", e."Timestamp" FROM "Events" AS e, ({Rollup.Watermark}) AS w
+                WHERE e."Id" > w."Id" AND e."Name" || '' = $name AND +e."Timestamp" >= $from AND +e."Timestamp" < $end
+                """;
+            Add(cmd, "$name", name);
+            Add(cmd, "$from", fromMs);
+            Add(cmd, "$end", endMs);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (reader.Read())
+                if (sink.Starting(reader.GetInt64(0))) sink.Add(reader.GetInt64(1));
+        }
+        return rows;
+    }
+
+    /// <summary>Takes unpacked timestamps of the current user into a part's rows: in the part's range and, for a step, the starter's window.</summary>
+    private struct PartSink(Rows rows, StarterWindows? window, long fromMs, long endMs) : EventTimes.ITimeSink
+    {
+        private long _user;
+
+        /// <summary>Sets the user of the next timestamps; false when their events are not needed.</summary>
+        public bool Starting(long userId)
+        {
+            if (window is null)
+            {
+                _user = userId;
+                return true;
+            }
+            if (!window.Starters.TryGetValue(userId, out var u)) return false;
+            _user = u;
+            return true;
+        }
+
+        public readonly void Add(long timestamp)
+        {
+            if (timestamp < fromMs || timestamp >= endMs) return;
+            if (window is not null && !window.Contains((int)_user, timestamp)) return;
+            rows.Add(_user, timestamp, 0);
+        }
+    }
+
     /// <summary>Groups events (users as dense indexes) by starter with a stable counting sort, so each starter's events keep their order.</summary>
     private static NameEvents Group(int starters, Rows rows)
     {
@@ -253,6 +338,18 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             var at = next[rows.UserIds[i]]++;
             sortedTs[at] = rows.Ts[i];
             sortedIds[at] = rows.Ids[i];
+        }
+        // Packed rows come week by week, the events above the watermark after them: put any
+        // starter's events that arrived out of order back in time order (ids follow for raw reads).
+        for (var u = 0; u < starters; u++)
+        {
+            var (a, b) = (offsets[u], offsets[u + 1]);
+            for (var i = a + 1; i < b; i++)
+            {
+                if (sortedTs[i] >= sortedTs[i - 1]) continue;
+                Array.Sort(sortedTs, sortedIds, a, b - a);
+                break;
+            }
         }
         return new NameEvents(offsets, sortedTs, sortedIds);
     }
@@ -290,23 +387,32 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     private static Reach Follow(NameEvents[] perName, int[] stepName, int user, int start, long windowMs)
     {
         var times = new long[stepName.Length];
-        Span<long> used = stackalloc long[stepName.Length];
-        var s1 = perName[stepName[0]];
-        times[0] = s1.Ts[start];
-        used[0] = s1.Ids[start];
+        // The events the attempt used, as positions in their name's events.
+        Span<int> usedName = stackalloc int[stepName.Length];
+        Span<int> usedAt = stackalloc int[stepName.Length];
+        times[0] = perName[stepName[0]].Ts[start];
+        (usedName[0], usedAt[0]) = (stepName[0], start);
         var deadline = times[0] + windowMs;
         var depth = 1;
         for (; depth < stepName.Length; depth++)
         {
-            var events = perName[stepName[depth]];
+            var name = stepName[depth];
+            var events = perName[name];
             var (a, b) = (events.Offsets[user], events.Offsets[user + 1]);
             var p = LowerBound(events.Ts, a, b, times[depth - 1]);
-            while (p < b && events.Ts[p] <= deadline && used[..depth].Contains(events.Ids[p])) p++;
+            while (p < b && events.Ts[p] <= deadline && Used(usedName[..depth], usedAt[..depth], name, p)) p++;
             if (p == b || events.Ts[p] > deadline) break;
-            used[depth] = events.Ids[p];
+            (usedName[depth], usedAt[depth]) = (name, p);
             times[depth] = events.Ts[p];
         }
         return new Reach(depth, times);
+    }
+
+    private static bool Used(ReadOnlySpan<int> names, ReadOnlySpan<int> positions, int name, int position)
+    {
+        for (var i = 0; i < names.Length; i++)
+            if (names[i] == name && positions[i] == position) return true;
+        return false;
     }
 
     /// <summary>The first position in [a, b) whose timestamp is at or after <paramref name="timestamp"/>.</summary>

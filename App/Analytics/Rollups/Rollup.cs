@@ -110,7 +110,8 @@ public static class Rollup
 
     /// <summary>
     /// Adds (<paramref name="sign"/> = 1) or removes (-1) the events selected by
-    /// <paramref name="events"/> (a condition on <c>Events AS e</c>) in both rollups, then brings the
+    /// <paramref name="events"/> (a condition on <c>Events AS e</c>) in the day rollups and in
+    /// <see cref="EventTimes"/>, bringing the
     /// previous-day links back in line. Only rows whose link can change are touched: the days that
     /// appeared or disappeared, and the next day of each (a late event landing between two days).
     /// Each is an index seek, so the cost follows the events folded in, not the history. Runs in
@@ -120,6 +121,7 @@ public static class Rollup
     {
         await ApplyAsync(db, events, sign, "UserDays", ["UserId"], ct);
         await ApplyAsync(db, $"""{events} AND {IsFeatureEvent}""", sign, "FeatureUserDays", ["UserId", "Feature"], ct);
+        await EventTimes.ApplyAsync(db, events, sign, ct);
     }
 
     private static async Task ApplyAsync(DashboardDbContext db, string events, int sign, string table, string[] keys, CancellationToken ct)
