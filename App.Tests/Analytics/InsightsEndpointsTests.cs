@@ -26,6 +26,8 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
     [InlineData("/api/insights/funnel?steps=VIEW&from=2026-03-01&to=2026-03-02", "at least two events")]
     [InlineData("/api/insights/funnel?steps=VIEW,,%20&from=2026-03-01&to=2026-03-02", "at least two events")]
     [InlineData("/api/insights/funnel?steps=VIEW,CART&window=14x&from=2026-03-01&to=2026-03-02", "'window' must be")]
+    [InlineData("/api/insights/funnel?steps=VIEW%5Bplan%5D,CART&from=2026-03-01&to=2026-03-02", "needs the form property=value")]
+    [InlineData("/api/insights/funnel?steps=VIEW%5Bplan=pro,CART&from=2026-03-01&to=2026-03-02", "write a condition as [property=value]")]
     [InlineData("/api/insights/funnel?steps=VIEW,CART&window=401d&from=2026-03-01&to=2026-03-02", "at most 400 days")]
     [InlineData("/api/insights/features?from=2026-03-01", "'to' is required")]
     [InlineData("/api/insights/retention?from=2026-03-01&to=2026-02-01", "is after 'to'")]

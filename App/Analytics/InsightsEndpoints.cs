@@ -56,7 +56,7 @@ public static class InsightsEndpoints
         group.MapGet("/funnel", FunnelAsync)
             .WithName("InsightsFunnel")
             .WithSummary("Ordered funnel with a window from the first step")
-            .WithDescription("steps: at least two comma-separated event names; window: default 14d (exactly the window counts); " +
+            .WithDescription("steps: at least two comma-separated event names, each optionally with property conditions NAME[key=value][key2=value2] (values compare as text); window: default 14d (exactly the window counts); " +
                              "from, to bound the first step. breakdown: a property of the first step's event, or user.<trait>. " + CsvNote)
             .Produces<FunnelResult>();
 

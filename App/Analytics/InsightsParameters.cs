@@ -69,10 +69,11 @@ public static partial class InsightsParameters
 
     public static IReadOnlyList<string> Steps(string? value)
     {
-        var steps = (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (steps.Length < 2)
+        var steps = FunnelSteps.Split(value).Select(s => FunnelSteps.Parse(s, out var error) is var spec && error is null
+            ? spec.Text : throw new InsightsParameterException($"'steps': {error}")).ToList();
+        if (steps.Count < 2)
             throw new InsightsParameterException("'steps' must name at least two events, comma-separated (steps=A,B)");
-        if (steps.Length > MaxSteps)
+        if (steps.Count > MaxSteps)
             throw new InsightsParameterException($"'steps' may name at most {MaxSteps} events");
         return steps;
     }

@@ -54,6 +54,44 @@ public sealed class FunnelQueryTests : IAsyncLifetime
         Assert.Null(result.Breakdown);
     }
 
+    // Steps with property conditions, window 2 days, range 03-02..03-08.
+    //   p1 VIEW {plan basic} 03-02 10:00, VIEW {plan pro} 03-03 10:00, BUY {qty 5} 03-04 09:00 → 2; gap 82800 s
+    //   p2 VIEW {plan basic} 03-02 10:00, BUY {qty 5} 03-02 11:00                            → no pro view: never starts
+    //   p3 VIEW {plan pro} 03-02 10:00, BUY {qty 4} 03-02 11:00 (other qty), BUY {qty 5} 03-04 10:00:01 (past the window) → 1
+    //   p4 VIEW {plan pro} 03-02 10:00, BUY {qty 5} 03-02 10:00 (a tie)                      → 2; gap 0 s
+    // VIEW[plan=pro] 3 (p1 p3 p4); BUY[qty=5] 2 (p1 p4): 2/3, median (0 + 82800) / 2 = 41400.
+    // VIEW → VIEW[plan=pro]: p1 reaches 2 (basic then pro, 86400 s); p4's only view cannot fill both steps;
+    // p2 and p3 stop at 1: 4 users, then 1 (1/4), median 86400.
+    private Task SeedConditionsAsync() => new AnalyticsData(_factory.Services)
+        .Event("p1", "VIEW", "2026-03-02T10:00:00Z", new { plan = "basic" }).Event("p1", "VIEW", "2026-03-03T10:00:00Z", new { plan = "pro" })
+        .Event("p1", "BUY", "2026-03-04T09:00:00Z", new { qty = 5 })
+        .Event("p2", "VIEW", "2026-03-02T10:00:00Z", new { plan = "basic" }).Event("p2", "BUY", "2026-03-02T11:00:00Z", new { qty = 5 })
+        .Event("p3", "VIEW", "2026-03-02T10:00:00Z", new { plan = "pro" }).Event("p3", "BUY", "2026-03-02T11:00:00Z", new { qty = 4 })
+        .Event("p3", "BUY", "2026-03-04T10:00:01Z", new { qty = 5 })
+        .Event("p4", "VIEW", "2026-03-02T10:00:00Z", new { plan = "pro" }).Event("p4", "BUY", "2026-03-02T10:00:00Z", new { qty = 5 })
+        .SaveAsync();
+
+    [Fact]
+    public async Task RunAsync_StepConditions_CountOnlyMatchingEvents()
+    {
+        await SeedConditionsAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW[plan=pro]", "BUY[qty=5]"], D("2026-03-02"), D("2026-03-08"), TwoDays));
+
+        Assert.Equal([new FunnelStep("VIEW[plan=pro]", 3, 1.0, 1.0, null), new FunnelStep("BUY[qty=5]", 2, 2 / 3.0, 2 / 3.0, 41400)],
+            result.Steps);
+    }
+
+    [Fact]
+    public async Task RunAsync_SameEventWithAndWithoutCondition_OneEventFillsOneStep()
+    {
+        await SeedConditionsAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW", "VIEW[plan=pro]"], D("2026-03-02"), D("2026-03-08"), TwoDays));
+
+        Assert.Equal([new FunnelStep("VIEW", 4, 1.0, 1.0, null), new FunnelStep("VIEW[plan=pro]", 1, 0.25, 0.25, 86400)], result.Steps);
+    }
+
     [Fact]
     public async Task RunAsync_EmptyRange_ZeroUsersAndNoRates()
     {

@@ -45,6 +45,37 @@ public sealed class FunnelsPageTests : PageTestBase
         }, Timeout);
     }
 
+    /// <summary>The step's condition input (MudTextField puts the test id on the input itself).</summary>
+    private static AngleSharp.Dom.IElement Where(IRenderedComponent<FunnelsPage> cut, int step)
+    {
+        var element = cut.Find($"[data-testid=where-{step}]");
+        return element.TagName == "INPUT" ? element : element.QuerySelector("input")!;
+    }
+
+    [Fact]
+    public async Task Where_ConditionOnAStep_GoesToTheUrlAndFiltersItsEvents()
+    {
+        var day = Today.AddDays(-5);
+        await new AnalyticsData(Factory.Services)
+            .Event("a", "USER_REGISTERED", At(day, 8), new { referralSource = "google" })
+            .Event("a", "PROJECT_CREATED", At(day, 9))
+            .Event("b", "USER_REGISTERED", At(day, 8), new { referralSource = "newsletter" })
+            .SaveAsync();
+        var cut = RenderPage<FunnelsPage>(uri: "/funnels?steps=USER_REGISTERED,PROJECT_CREATED");
+        cut.WaitForAssertion(() => Assert.Matches(@"1\. USER_REGISTERED\s*2", cut.FindAll("[data-testid=funnel-steps] tbody tr")[0].TextContent), Timeout);
+
+        Where(cut, 1).Change("referralSource=google");
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("steps=USER_REGISTERED[referralSource=google],PROJECT_CREATED", Uri.UnescapeDataString(Navigation.Uri));
+            var rows = cut.FindAll("[data-testid=funnel-steps] tbody tr").Select(r => r.TextContent).ToList();
+            Assert.Matches(@"1\. USER_REGISTERED\[referralSource=google\]\s*1", rows[0]);
+            Assert.Matches(@"2\. PROJECT_CREATED\s*1\s*0\s*100%", rows[1]);
+            Assert.Equal("referralSource=google", Where(cut, 1).GetAttribute("value"));
+        }, Timeout);
+    }
+
     [Fact]
     public async Task Render_BreakdownByStepProperty_ShowsGroups()
     {

@@ -69,9 +69,12 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         var endMs = UtcCalendar.EndMs(request.To);
         var windowMs = (long)(request.Window ?? FunnelRequest.DefaultWindow).TotalMilliseconds;
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var first = steps[0];
-        var names = steps.Distinct().ToList();
-        var stepName = steps.Select(s => names.IndexOf(s)).ToArray();
+        // Steps with the same event and conditions share their events ("names" below are these).
+        var specs = steps.Select(s => FunnelSteps.Parse(s, out var error) is var spec && error is null ? spec : throw new ArgumentException(error))
+            .ToList();
+        var names = specs.DistinctBy(s => s.Text).ToList();
+        var stepName = specs.Select(s => names.FindIndex(n => n.Text == s.Text)).ToArray();
+        var first = specs[0].Event;
         var byProperty = request.Breakdown?.Source == FunnelBreakdownSource.FirstStepProperty;
         var byTrait = request.Breakdown?.Source == FunnelBreakdownSource.UserTrait;
 
@@ -80,10 +83,11 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         // each name's range cut in parts read on their own connections at once. The first step's
         // events name the starters (an s1 event in the range) and their window [first start, last
         // start + W]; the other names keep only the starters' events inside their window.
-        // The packed timestamps (EventTimes) carry no event ids; a breakdown by a property of the
-        // first step's event needs them, so it reads the events themselves.
-        var packed = !byProperty;
-        var s1 = await ReadAsync(first, fromMs, endMs + windowMs, null, packed, ct);
+        // The packed timestamps (EventTimes) carry no event ids or properties; a breakdown by a
+        // property of the first step's event and steps with conditions need them, so they read the
+        // events themselves (and one event is then told from another by its id).
+        var packed = !byProperty && specs.All(s => s.Where.Count == 0);
+        var s1 = await ReadAsync(names[0], fromMs, endMs + windowMs, null, packed, ct);
         var starters = new Dictionary<long, int>();
         for (var i = 0; i < s1.Count; i++)
             if (s1.Ts[i] < endMs) starters.TryAdd(s1.UserIds[i], starters.Count);
@@ -95,6 +99,7 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         perName[0] = Group(userIds.Length, s1.Keep(window, filterWindow: false));
         for (var n = 1; n < names.Count; n++)
             perName[n] = Group(userIds.Length, await ReadAsync(names[n], fromMs, endMs + windowMs, window, packed, ct));
+        var ids = !packed;
 
         Dictionary<long, string> properties = [];
         Dictionary<long, string> traits = [];
@@ -120,12 +125,12 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             for (var p = starts.Offsets[u]; p < starts.Offsets[u + 1]; p++)
                 if (starts.Ts[p] >= fromMs && starts.Ts[p] < endMs) attempts.Add(p);
             if (attempts.Count == 0) continue;
-            total.Add(Best(perName, stepName, u, attempts, windowMs));
+            total.Add(Best(perName, stepName, u, attempts, windowMs, ids));
             if (byTrait)
                 GroupList(groups, traits.GetValueOrDefault(userIds[u], JsonText.None)).Add(total[^1]);
             else if (byProperty)
                 foreach (var g in attempts.GroupBy(p => properties.GetValueOrDefault(starts.Ids[p], JsonText.None)))
-                    GroupList(groups, g.Key).Add(Best(perName, stepName, u, g.ToList(), windowMs));
+                    GroupList(groups, g.Key).Add(Best(perName, stepName, u, g.ToList(), windowMs, ids));
         }
 
         var (totalSteps, totalOpen) = Summarise(total, steps, windowMs, nowMs);
@@ -199,17 +204,17 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     /// their own connections and joined in order. With <paramref name="packed"/> the events come
     /// from <see cref="EventTimes"/> plus those above the watermark, without ids.
     /// </summary>
-    private async Task<Rows> ReadAsync(string name, long fromMs, long endMs, StarterWindows? window, bool packed, CancellationToken ct)
+    private async Task<Rows> ReadAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, bool packed, CancellationToken ct)
     {
         var parts = Math.Max(1, Math.Min(Environment.ProcessorCount, 8));
-        var step = Math.Max(1, (endMs - fromMs + parts - 1) / parts);
+        var span = Math.Max(1, (endMs - fromMs + parts - 1) / parts);
         var results = new Rows[parts];
         await Parallel.ForAsync(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts, CancellationToken = ct }, async (i, token) =>
         {
-            var (a, b) = (fromMs + i * step, Math.Min(endMs, fromMs + (i + 1) * step));
+            var (a, b) = (fromMs + i * span, Math.Min(endMs, fromMs + (i + 1) * span));
             results[i] = a >= b ? new Rows(0)
-                : packed ? await ReadPackedPartAsync(name, a, b, window, token)
-                : await ReadPartAsync(name, a, b, window, token);
+                : packed ? await ReadPackedPartAsync(step.Event, a, b, window, token)
+                : await ReadPartAsync(step, a, b, window, token);
         });
         var all = new Rows(results.Sum(r => r.Count));
         foreach (var r in results)
@@ -222,17 +227,19 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         return all;
     }
 
-    private async Task<Rows> ReadPartAsync(string name, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
+    private async Task<Rows> ReadPartAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
         await using var cmd = db.Database.GetDbConnection().CreateCommand();
-        cmd.CommandText = """
-            SELECT "UserId", "Timestamp", "Id" FROM "Events"
+        // Without conditions the covering index answers alone; conditions read each event's properties.
+        var filtered = step.Where.Count > 0;
+        cmd.CommandText = $"""
+            SELECT "UserId", "Timestamp", "Id"{(filtered ? ", \"Properties\"" : "")} FROM "Events"
             WHERE "Name" = $name AND "Timestamp" >= $from AND "Timestamp" < $end
             ORDER BY "Name", "Timestamp", "UserId", "Id"
             """;
-        Add(cmd, "$name", name);
+        Add(cmd, "$name", step.Event);
         Add(cmd, "$from", fromMs);
         Add(cmd, "$end", endMs);
         var rows = new Rows(1024);
@@ -244,6 +251,7 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         {
             if ((++n & 0xFFFF) == 0) ct.ThrowIfCancellationRequested();
             var (userId, ts, id) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            if (filtered && !step.Matches(reader.IsDBNull(3) ? null : reader.GetString(3))) continue;
             if (window is null) rows.Add(userId, ts, id);
             else if (window.Of(userId, ts) is var u and >= 0) rows.Add(u, ts, id);
         }
@@ -366,12 +374,12 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         groups.TryGetValue(key, out var list) ? list : groups[key] = [];
 
     /// <summary>The attempt reaching furthest; the earliest among ties (attempts come in time order).</summary>
-    private static Reach Best(NameEvents[] perName, int[] stepName, int user, List<int> attempts, long windowMs)
+    private static Reach Best(NameEvents[] perName, int[] stepName, int user, List<int> attempts, long windowMs, bool ids)
     {
         Reach? best = null;
         foreach (var start in attempts)
         {
-            var reach = Follow(perName, stepName, user, start, windowMs);
+            var reach = Follow(perName, stepName, user, start, windowMs, ids);
             if (best is null || reach.Depth > best.Depth) best = reach;
             if (best.Depth == stepName.Length) break;
         }
@@ -384,14 +392,15 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     /// previous step's time (by timestamp, then storage order) within the window, skipping events
     /// the attempt already used.
     /// </summary>
-    private static Reach Follow(NameEvents[] perName, int[] stepName, int user, int start, long windowMs)
+    private static Reach Follow(NameEvents[] perName, int[] stepName, int user, int start, long windowMs, bool ids)
     {
         var times = new long[stepName.Length];
-        // The events the attempt used, as positions in their name's events.
-        Span<int> usedName = stackalloc int[stepName.Length];
-        Span<int> usedAt = stackalloc int[stepName.Length];
-        times[0] = perName[stepName[0]].Ts[start];
-        (usedName[0], usedAt[0]) = (stepName[0], start);
+        // The events the attempt used: by id when the steps' events were read with ids (steps
+        // with conditions may share events), else as positions in their step's events.
+        Span<long> used = stackalloc long[stepName.Length];
+        var s1 = perName[stepName[0]];
+        times[0] = s1.Ts[start];
+        used[0] = ids ? s1.Ids[start] : Position(stepName[0], start);
         var deadline = times[0] + windowMs;
         var depth = 1;
         for (; depth < stepName.Length; depth++)
@@ -400,20 +409,15 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             var events = perName[name];
             var (a, b) = (events.Offsets[user], events.Offsets[user + 1]);
             var p = LowerBound(events.Ts, a, b, times[depth - 1]);
-            while (p < b && events.Ts[p] <= deadline && Used(usedName[..depth], usedAt[..depth], name, p)) p++;
+            while (p < b && events.Ts[p] <= deadline && used[..depth].Contains(ids ? events.Ids[p] : Position(name, p))) p++;
             if (p == b || events.Ts[p] > deadline) break;
-            (usedName[depth], usedAt[depth]) = (name, p);
+            used[depth] = ids ? events.Ids[p] : Position(name, p);
             times[depth] = events.Ts[p];
         }
         return new Reach(depth, times);
     }
 
-    private static bool Used(ReadOnlySpan<int> names, ReadOnlySpan<int> positions, int name, int position)
-    {
-        for (var i = 0; i < names.Length; i++)
-            if (names[i] == name && positions[i] == position) return true;
-        return false;
-    }
+    private static long Position(int name, int position) => ((long)name << 32) | (uint)position;
 
     /// <summary>The first position in [a, b) whose timestamp is at or after <paramref name="timestamp"/>.</summary>
     private static int LowerBound(long[] ts, int a, int b, long timestamp)
