@@ -89,16 +89,18 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         var packed = !byProperty && specs.All(s => s.Where.Count == 0);
         var s1 = await ReadAsync(names[0], fromMs, endMs + windowMs, null, packed, ct);
         var starters = new Dictionary<long, int>();
-        for (var i = 0; i < s1.Count; i++)
-            if (s1.Ts[i] < endMs) starters.TryAdd(s1.UserIds[i], starters.Count);
+        foreach (var part in s1)
+            for (var i = 0; i < part.Count; i++)
+                if (part.Ts[i] < endMs) starters.TryAdd(part.UserIds[i], starters.Count);
         var userIds = starters.Keys.ToArray(); // dense index → UserId
         var window = new StarterWindows(starters, windowMs);
-        for (var i = 0; i < s1.Count; i++)
-            if (s1.Ts[i] < endMs) window.Extend(starters[s1.UserIds[i]], s1.Ts[i]);
+        foreach (var part in s1)
+            for (var i = 0; i < part.Count; i++)
+                if (part.Ts[i] < endMs) window.Extend(starters[part.UserIds[i]], part.Ts[i]);
         var perName = new NameEvents[names.Count];
-        perName[0] = Group(userIds.Length, s1.Keep(window, filterWindow: false));
+        perName[0] = Group(userIds.Length, s1, starters);
         for (var n = 1; n < names.Count; n++)
-            perName[n] = Group(userIds.Length, await ReadAsync(names[n], fromMs, endMs + windowMs, window, packed, ct));
+            perName[n] = Group(userIds.Length, await ReadAsync(names[n], fromMs, endMs + windowMs, window, packed, ct), null);
         var ids = !packed;
 
         Dictionary<long, string> properties = [];
@@ -167,33 +169,25 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     }
 
     /// <summary>Events read from the index: UserId (or the starter's dense index once kept), timestamp and id, in index order.</summary>
-    private sealed class Rows(int capacity)
+    private sealed class Rows(bool ids)
     {
-        public long[] UserIds = new long[capacity];
-        public long[] Ts = new long[capacity];
-        public long[] Ids = new long[capacity];
+        public long[] UserIds = new long[1024];
+        public long[] Ts = new long[1024];
+        public long[]? Ids = ids ? new long[1024] : null;
         public int Count;
 
         public void Add(long userId, long ts, long id)
         {
             if (Count == Ts.Length)
             {
-                var size = Math.Max(1024, Count * 2);
+                var size = Count * 2;
                 Array.Resize(ref UserIds, size);
                 Array.Resize(ref Ts, size);
-                Array.Resize(ref Ids, size);
+                if (Ids is not null) Array.Resize(ref Ids, size);
             }
-            (UserIds[Count], Ts[Count], Ids[Count]) = (userId, ts, id);
+            (UserIds[Count], Ts[Count]) = (userId, ts);
+            if (Ids is not null) Ids[Count] = id;
             Count++;
-        }
-
-        /// <summary>These rows, those of starters only, the user replaced by the starter's dense index.</summary>
-        public Rows Keep(StarterWindows window, bool filterWindow)
-        {
-            var kept = new Rows(Count);
-            for (var i = 0; i < Count; i++)
-                if (window.Of(UserIds[i], Ts[i], filterWindow) is var u and >= 0) kept.Add(u, Ts[i], Ids[i]);
-            return kept;
         }
     }
 
@@ -201,30 +195,23 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     /// The events named <paramref name="name"/> in [from, end), in timestamp then storage order per
     /// user; with <paramref name="window"/>, only starters' events inside their window (users as
     /// dense indexes). The range is cut in as many parts as there are processors, read at once on
-    /// their own connections and joined in order. With <paramref name="packed"/> the events come
+    /// their own connections, and returned in order. With <paramref name="packed"/> the events come
     /// from <see cref="EventTimes"/> plus those above the watermark, without ids.
     /// </summary>
-    private async Task<Rows> ReadAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, bool packed, CancellationToken ct)
+    private async Task<Rows[]> ReadAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, bool packed, CancellationToken ct)
     {
         var parts = Math.Max(1, Math.Min(Environment.ProcessorCount, 8));
         var span = Math.Max(1, (endMs - fromMs + parts - 1) / parts);
         var results = new Rows[parts];
-        await Parallel.ForAsync(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts, CancellationToken = ct }, async (i, token) =>
+        // Each part on a thread pool thread of its own: the reads complete synchronously.
+        await Task.WhenAll(Enumerable.Range(0, parts).Select(i => Task.Run(async () =>
         {
             var (a, b) = (fromMs + i * span, Math.Min(endMs, fromMs + (i + 1) * span));
-            results[i] = a >= b ? new Rows(0)
-                : packed ? await ReadPackedPartAsync(step.Event, a, b, window, token)
-                : await ReadPartAsync(step, a, b, window, token);
-        });
-        var all = new Rows(results.Sum(r => r.Count));
-        foreach (var r in results)
-        {
-            Array.Copy(r.UserIds, 0, all.UserIds, all.Count, r.Count);
-            Array.Copy(r.Ts, 0, all.Ts, all.Count, r.Count);
-            Array.Copy(r.Ids, 0, all.Ids, all.Count, r.Count);
-            all.Count += r.Count;
-        }
-        return all;
+            results[i] = a >= b ? new Rows(!packed)
+                : packed ? await ReadPackedPartAsync(step.Event, a, b, window, ct)
+                : await ReadPartAsync(step, a, b, window, ct);
+        }, ct)));
+        return results;
     }
 
     private async Task<Rows> ReadPartAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
@@ -242,7 +229,7 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         Add(cmd, "$name", step.Event);
         Add(cmd, "$from", fromMs);
         Add(cmd, "$end", endMs);
-        var rows = new Rows(1024);
+        var rows = new Rows(ids: true);
         // A plain synchronous loop: SQLite answers from memory or the page cache, and an
         // asynchronous read per row costs more than the row.
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -260,8 +247,8 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
 
     /// <summary>
     /// One part from the packed timestamps at or under the rollup watermark plus the raw events
-    /// above it, in one read transaction so the two meet exactly. Rows of non-starters are skipped
-    /// before their timestamps are unpacked.
+    /// above it, in one read transaction so the two meet exactly. Non-starters are skipped before
+    /// their timestamps are unpacked.
     /// </summary>
     private async Task<Rows> ReadPackedPartAsync(string name, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
     {
@@ -269,13 +256,13 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         await using var snapshot = await Rollup.BeginSnapshotAsync(db, ct);
         var connection = db.Database.GetDbConnection();
         var transaction = snapshot.GetDbTransaction();
-        var rows = new Rows(1024);
+        var rows = new Rows(ids: false);
         var sink = new PartSink(rows, window, fromMs, endMs);
         await using (var cmd = connection.CreateCommand())
         {
             cmd.Transaction = transaction;
             cmd.CommandText = $"""
-                SELECT "UserId", "Times" FROM "{EventTimes.Table}"
+                SELECT "Times" FROM "{EventTimes.Table}"
                 WHERE "Name" = $name AND "Week" >= $w0 AND "Week" <= $w1
                 """;
             Add(cmd, "$name", name);
@@ -285,9 +272,8 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             var n = 0;
             while (reader.Read())
             {
-                if ((++n & 0xFFF) == 0) ct.ThrowIfCancellationRequested();
-                if (!sink.Starting(reader.GetInt64(0))) continue;
-                EventTimes.Decode(reader.GetFieldValue<byte[]>(1), ref sink);
+                if ((++n & 0xFF) == 0) ct.ThrowIfCancellationRequested();
+                EventTimes.Decode(reader.GetFieldValue<byte[]>(0), ref sink);
             }
         }
         await using (var cmd = connection.CreateCommand())
@@ -302,18 +288,18 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             Add(cmd, "$end", endMs);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (reader.Read())
-                if (sink.Starting(reader.GetInt64(0))) sink.Add(reader.GetInt64(1));
+                if (sink.User(reader.GetInt64(0))) sink.Add(reader.GetInt64(1));
         }
         return rows;
     }
 
     /// <summary>Takes unpacked timestamps of the current user into a part's rows: in the part's range and, for a step, the starter's window.</summary>
-    private struct PartSink(Rows rows, StarterWindows? window, long fromMs, long endMs) : EventTimes.ITimeSink
+    private struct PartSink(Rows rows, StarterWindows? window, long fromMs, long endMs) : EventTimes.ISink
     {
         private long _user;
 
         /// <summary>Sets the user of the next timestamps; false when their events are not needed.</summary>
-        public bool Starting(long userId)
+        public bool User(long userId)
         {
             if (window is null)
             {
@@ -333,20 +319,30 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         }
     }
 
-    /// <summary>Groups events (users as dense indexes) by starter with a stable counting sort, so each starter's events keep their order.</summary>
-    private static NameEvents Group(int starters, Rows rows)
+    /// <summary>
+    /// Groups the parts' events by starter with a stable counting sort, so each starter's events
+    /// keep their order; users are dense indexes, or UserIds mapped by <paramref name="map"/> (events
+    /// of others dropped).
+    /// </summary>
+    private static NameEvents Group(int starters, Rows[] parts, Dictionary<long, int>? map)
     {
+        int Of(long user) => map is null ? (int)user : map.TryGetValue(user, out var u) ? u : -1;
         var offsets = new int[starters + 1];
-        for (var i = 0; i < rows.Count; i++) offsets[rows.UserIds[i] + 1]++;
+        foreach (var rows in parts)
+            for (var i = 0; i < rows.Count; i++)
+                if (Of(rows.UserIds[i]) is var u and >= 0) offsets[u + 1]++;
         for (var u = 0; u < starters; u++) offsets[u + 1] += offsets[u];
         var next = (int[])offsets.Clone();
-        var (sortedTs, sortedIds) = (new long[rows.Count], new long[rows.Count]);
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var at = next[rows.UserIds[i]]++;
-            sortedTs[at] = rows.Ts[i];
-            sortedIds[at] = rows.Ids[i];
-        }
+        var withIds = parts.Any(p => p.Ids is not null);
+        var (sortedTs, sortedIds) = (new long[offsets[starters]], withIds ? new long[offsets[starters]] : []);
+        foreach (var rows in parts)
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (Of(rows.UserIds[i]) is not (var u and >= 0)) continue;
+                var at = next[u]++;
+                sortedTs[at] = rows.Ts[i];
+                if (withIds) sortedIds[at] = rows.Ids![i];
+            }
         // Packed rows come week by week, the events above the watermark after them: put any
         // starter's events that arrived out of order back in time order (ids follow for raw reads).
         for (var u = 0; u < starters; u++)
@@ -355,7 +351,8 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             for (var i = a + 1; i < b; i++)
             {
                 if (sortedTs[i] >= sortedTs[i - 1]) continue;
-                Array.Sort(sortedTs, sortedIds, a, b - a);
+                if (withIds) Array.Sort(sortedTs, sortedIds, a, b - a);
+                else Array.Sort(sortedTs, a, b - a);
                 break;
             }
         }

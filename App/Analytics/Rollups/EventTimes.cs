@@ -6,83 +6,126 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Dashboard.Analytics.Rollups;
 
 /// <summary>
-/// The rollup funnels read: every event's timestamp, one row per (event name, ISO week, identity)
-/// in the table <c>EventTimes</c> (a WITHOUT ROWID table keyed in that order), the timestamps
-/// sorted and packed as unsigned LEB128 varints of the differences (the first from 0), so a
-/// week of an identity's events of one name is one row of a few bytes per event. Kept with the
-/// other rollups (same job, same watermark, same transaction); events above the watermark are read
-/// raw, so readers stay exact.
+/// The rollup funnels read: every event's timestamp, in the table <c>EventTimes</c> (WITHOUT ROWID,
+/// keyed by event name, ISO week and block of <see cref="BlockSize"/> identities). A row packs, for
+/// each identity of the block with events of that name in that week, in identity order: the
+/// identity as a varint difference from the previous one, the byte length of its timestamps, and
+/// its timestamps sorted, as varint differences (the first from 0). All varints are unsigned
+/// LEB128. So a reader gets a few bytes per event and one row per 64 identities, and skips the
+/// identities it does not need without unpacking them. Kept with the other rollups (same job,
+/// same watermark, same transaction); events above the watermark are read raw, so readers stay exact.
 /// </summary>
 public static class EventTimes
 {
     public const string Table = "EventTimes";
+    public const int BlockSize = 64;
 
     /// <summary>The ISO week index (Monday start) of a Unix-millisecond timestamp.</summary>
     public static long WeekOf(long timestampMs) => (timestampMs / UtcCalendar.DayMs + 3) / 7;
 
-    /// <summary>The first millisecond of week index <paramref name="week"/>.</summary>
-    public static long WeekStartMs(long week) => (week * 7 - 3) * UtcCalendar.DayMs;
-
-    public static byte[] Encode(ReadOnlySpan<long> sorted)
+    /// <summary>Receives a row's contents: each identity, then (when it returns true) its timestamps in order.</summary>
+    public interface ISink
     {
-        var buffer = new byte[sorted.Length * 10];
-        var length = 0;
-        long previous = 0;
-        foreach (var t in sorted)
-        {
-            var delta = (ulong)(t - previous);
-            previous = t;
-            while (delta >= 0x80)
-            {
-                buffer[length++] = (byte)(delta | 0x80);
-                delta >>= 7;
-            }
-            buffer[length++] = (byte)delta;
-        }
-        return buffer[..length];
-    }
-
-    /// <summary>Calls <paramref name="each"/> with every timestamp of <paramref name="packed"/>, in order.</summary>
-    public static void Decode<TSink>(ReadOnlySpan<byte> packed, ref TSink each) where TSink : struct, ITimeSink
-    {
-        long value = 0;
-        var i = 0;
-        while (i < packed.Length)
-        {
-            ulong delta = 0;
-            var shift = 0;
-            byte b;
-            do
-            {
-                b = packed[i++];
-                delta |= (ulong)(b & 0x7F) << shift;
-                shift += 7;
-            } while ((b & 0x80) != 0);
-            value += (long)delta;
-            each.Add(value);
-        }
-    }
-
-    public interface ITimeSink
-    {
+        bool User(long userId);
         void Add(long timestamp);
     }
 
-    private struct ListSink(List<long> list) : ITimeSink
+    public static byte[] Encode(SortedDictionary<long, List<long>> users)
     {
-        public readonly void Add(long timestamp) => list.Add(timestamp);
+        var output = new List<byte>();
+        var times = new List<byte>();
+        long previousUser = 0;
+        foreach (var (user, list) in users)
+        {
+            if (list.Count == 0) continue;
+            list.Sort();
+            times.Clear();
+            long previous = 0;
+            foreach (var t in list)
+            {
+                Write(times, (ulong)(t - previous));
+                previous = t;
+            }
+            Write(output, (ulong)(user - previousUser));
+            previousUser = user;
+            Write(output, (ulong)times.Count);
+            output.AddRange(times);
+        }
+        return [.. output];
+    }
+
+    private static void Write(List<byte> output, ulong value)
+    {
+        while (value >= 0x80)
+        {
+            output.Add((byte)(value | 0x80));
+            value >>= 7;
+        }
+        output.Add((byte)value);
+    }
+
+    private static ulong Read(ReadOnlySpan<byte> packed, ref int i)
+    {
+        ulong value = 0;
+        var shift = 0;
+        byte b;
+        do
+        {
+            b = packed[i++];
+            value |= (ulong)(b & 0x7F) << shift;
+            shift += 7;
+        } while ((b & 0x80) != 0);
+        return value;
+    }
+
+    /// <summary>Hands <paramref name="sink"/> every identity of a row and the timestamps of those it wants.</summary>
+    public static void Decode<TSink>(ReadOnlySpan<byte> packed, ref TSink sink) where TSink : struct, ISink
+    {
+        var i = 0;
+        long user = 0;
+        while (i < packed.Length)
+        {
+            user += (long)Read(packed, ref i);
+            var length = (int)Read(packed, ref i);
+            var end = i + length;
+            if (!sink.User(user))
+            {
+                i = end;
+                continue;
+            }
+            long value = 0;
+            while (i < end)
+            {
+                value += (long)Read(packed, ref i);
+                sink.Add(value);
+            }
+        }
+    }
+
+    private struct DictionarySink(SortedDictionary<long, List<long>> users) : ISink
+    {
+        private List<long>? _current;
+
+        public bool User(long userId)
+        {
+            _current = [];
+            users[userId] = _current;
+            return true;
+        }
+
+        public readonly void Add(long timestamp) => _current!.Add(timestamp);
     }
 
     /// <summary>
     /// Adds (<paramref name="sign"/> = 1) or removes (-1, one occurrence each) the timestamps of the
     /// events selected by <paramref name="events"/> (a condition on <c>Events AS e</c>), in the
-    /// caller's transaction: one read and one write of each (name, week, identity) row they touch.
+    /// caller's transaction: one read and one write of each (name, week, block) row they touch.
     /// </summary>
     public static async Task ApplyAsync(DashboardDbContext db, string events, int sign, CancellationToken ct)
     {
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        var touched = new Dictionary<(string Name, long Week, long UserId), List<long>>();
+        var touched = new Dictionary<(string Name, long Week, long Block), List<(long UserId, long Ts)>>();
         await using (var read = connection.CreateCommand())
         {
             read.Transaction = transaction;
@@ -93,48 +136,40 @@ public static class EventTimes
             while (reader.Read())
             {
                 var (name, user, ts) = (reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2));
-                var key = (name, WeekOf(ts), user);
+                var key = (name, WeekOf(ts), user / BlockSize);
                 if (!touched.TryGetValue(key, out var list)) touched[key] = list = [];
-                list.Add(ts);
+                list.Add((user, ts));
             }
         }
         if (touched.Count == 0) return;
 
-        await using var select = Command(connection, transaction, $"""SELECT "Times" FROM "{Table}" WHERE "Name" = $name AND "Week" = $week AND "UserId" = $user""");
+        await using var select = Command(connection, transaction, $"""SELECT "Times" FROM "{Table}" WHERE "Name" = $name AND "Week" = $week AND "Block" = $block""");
         await using var upsert = Command(connection, transaction, $"""
-            INSERT INTO "{Table}" ("Name", "Week", "UserId", "Times") VALUES ($name, $week, $user, $times)
-            ON CONFLICT ("Name", "Week", "UserId") DO UPDATE SET "Times" = excluded."Times"
+            INSERT INTO "{Table}" ("Name", "Week", "Block", "Times") VALUES ($name, $week, $block, $times)
+            ON CONFLICT ("Name", "Week", "Block") DO UPDATE SET "Times" = excluded."Times"
             """, "$times");
-        await using var delete = Command(connection, transaction, $"""DELETE FROM "{Table}" WHERE "Name" = $name AND "Week" = $week AND "UserId" = $user""");
-        var times = new List<long>();
-        foreach (var ((name, week, user), changes) in touched)
+        await using var delete = Command(connection, transaction, $"""DELETE FROM "{Table}" WHERE "Name" = $name AND "Week" = $week AND "Block" = $block""");
+        foreach (var ((name, week, block), changes) in touched)
         {
             foreach (var c in new[] { select, upsert, delete })
-                (c.Parameters["$name"].Value, c.Parameters["$week"].Value, c.Parameters["$user"].Value) = (name, week, user);
-            times.Clear();
+                (c.Parameters["$name"].Value, c.Parameters["$week"].Value, c.Parameters["$block"].Value) = (name, week, block);
+            var users = new SortedDictionary<long, List<long>>();
             if (await select.ExecuteScalarAsync(ct) is byte[] stored)
             {
-                var sink = new ListSink(times);
+                var sink = new DictionarySink(users);
                 Decode(stored, ref sink);
             }
-            if (sign > 0)
+            foreach (var (user, ts) in changes)
             {
-                times.AddRange(changes);
-                times.Sort();
+                if (!users.TryGetValue(user, out var times)) users[user] = times = [];
+                if (sign > 0) times.Add(ts);
+                else if (times.IndexOf(ts) is var at and >= 0) times.RemoveAt(at);
             }
-            else
-            {
-                foreach (var t in changes)
-                {
-                    var at = times.BinarySearch(t);
-                    if (at >= 0) times.RemoveAt(at);
-                }
-            }
-            if (times.Count == 0)
+            if (users.Values.All(t => t.Count == 0))
                 await delete.ExecuteNonQueryAsync(ct);
             else
             {
-                upsert.Parameters["$times"].Value = Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(times));
+                upsert.Parameters["$times"].Value = Encode(users);
                 await upsert.ExecuteNonQueryAsync(ct);
             }
         }
@@ -145,7 +180,7 @@ public static class EventTimes
         var cmd = connection.CreateCommand();
         cmd.Transaction = transaction;
         cmd.CommandText = sql;
-        foreach (var name in new[] { "$name", "$week", "$user" }.Concat(extra))
+        foreach (var name in new[] { "$name", "$week", "$block" }.Concat(extra))
         {
             var p = cmd.CreateParameter();
             p.ParameterName = name;

@@ -11,11 +11,11 @@ namespace Dashboard.Data.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             // Read by raw SQL only (funnels), so not in the model: one row per (name, ISO week,
-            // identity) with the packed timestamps, stored in key order (WITHOUT ROWID).
+            // block of 64 identities) with their packed timestamps, stored in key order (WITHOUT ROWID).
             migrationBuilder.Sql("""
                 CREATE TABLE "EventTimes" (
-                    "Name" TEXT NOT NULL, "Week" INTEGER NOT NULL, "UserId" INTEGER NOT NULL, "Times" BLOB NOT NULL,
-                    PRIMARY KEY ("Name", "Week", "UserId")) WITHOUT ROWID;
+                    "Name" TEXT NOT NULL, "Week" INTEGER NOT NULL, "Block" INTEGER NOT NULL, "Times" BLOB NOT NULL,
+                    PRIMARY KEY ("Name", "Week", "Block")) WITHOUT ROWID;
                 """);
             // The new rollup starts with the others: they are emptied and the job folds every
             // stored event in again (readers read what is above the watermark raw meanwhile).
