@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dashboard.Flags;
+using Dashboard.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Tests.Flags;
+
+/// <summary>
+/// The OpenFeature JavaScript server SDK with its OFREP provider (versions pinned in
+/// <c>Flags/OpenFeature/package.json</c> and its lock file), unchanged and configured only with the
+/// server's address and a client key, evaluates flags on the real Kestrel server.
+/// </summary>
+public sealed class OpenFeatureSdkTests : IAsyncLifetime
+{
+    private readonly DashboardFactory _factory = new(kestrel: true);
+
+    public async Task InitializeAsync()
+    {
+        var admin = _factory.Services.GetRequiredService<FlagAdmin>();
+        await admin.SaveAsync(new FlagState("sdk_on", "", "", true, 100, [], []), "test");
+        await admin.SaveAsync(new FlagState("sdk_off", "", "", false, 100, [], []), "test");
+        await admin.SaveAsync(new FlagState("sdk_split", "", "", true, 100, [new FlagRule("plan", "equals", ["team"], true, "treatment")],
+            [new FlagVariant("control", 50), new FlagVariant("treatment", 50)]), "test");
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    /// <summary>The package's folder in the source tree, found from the test binaries upwards.</summary>
+    private static string Folder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
+                return Path.Combine(dir.FullName, "App.Tests", "Flags", "OpenFeature");
+        throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(string file, string[] arguments, string folder)
+    {
+        var start = new ProcessStartInfo(file, arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Installs the pinned packages from the lock file when node_modules is missing or older than the lock.</summary>
+    private static async Task EnsureInstalledAsync(string folder)
+    {
+        var marker = Path.Combine(folder, "node_modules", ".package-lock.json");
+        if (File.Exists(marker) && File.GetLastWriteTimeUtc(marker) >= File.GetLastWriteTimeUtc(Path.Combine(folder, "package-lock.json"))) return;
+        var (exit, output, error) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], folder);
+        Assert.True(exit == 0, $"npm ci failed: {output}{error}");
+    }
+
+    [Fact]
+    public async Task OfrepProvider_Unchanged_EvaluatesValuesVariantsReasonsAndErrors()
+    {
+        var folder = Folder();
+        await EnsureInstalledAsync(folder);
+        var split = FlagEvaluator.Evaluate(new CompiledFlag(new FlagState("sdk_split", "", "", true, 100, [],
+            [new FlagVariant("control", 50), new FlagVariant("treatment", 50)])), new EvaluationContext("sdk-user")).Variant;
+        var requests = JsonSerializer.Serialize(new object[]
+        {
+            new { flag = "sdk_on", type = "boolean", @default = false, user = "sdk-user" },
+            new { flag = "sdk_off", type = "boolean", @default = true, user = "sdk-user" },
+            new { flag = "sdk_split", type = "string", @default = "none", user = "sdk-user" },
+            new { flag = "sdk_split", type = "string", @default = "none", user = "sdk-user", attributes = new { plan = "team" } },
+            new { flag = "no_such_flag", type = "boolean", @default = true, user = "sdk-user" },
+        });
+
+        var (exit, output, error) = await RunAsync("node", ["check.mjs", _factory.ServerAddress.ToString().TrimEnd('/'), DashboardFactory.ClientKey, requests], folder);
+
+        Assert.True(exit == 0, $"node failed: {output}{error}");
+        var results = JsonDocument.Parse(output).RootElement.EnumerateArray()
+            .Select(r => (Value: r.GetProperty("value").ToString(), Variant: r.GetProperty("variant").ToString(),
+                Reason: r.GetProperty("reason").ToString(), Error: r.GetProperty("errorCode").ToString()))
+            .ToList();
+        Assert.Equal(("True", "on", "SPLIT", ""), results[0]);
+        Assert.Equal(("False", "off", "DISABLED", ""), results[1]);
+        Assert.Equal((split!, split!, "SPLIT", ""), results[2]);
+        Assert.Equal(("treatment", "treatment", "TARGETING_MATCH", ""), results[3]);
+        Assert.Equal(("True", "", "ERROR", "FLAG_NOT_FOUND"), results[4]);
+    }
+}
