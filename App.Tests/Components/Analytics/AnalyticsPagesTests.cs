@@ -117,6 +117,32 @@ public sealed class AnalyticsPagesTests : PageTestBase
         }, Timeout);
     }
 
+    [Theory]
+    [InlineData("/features", "search,comments,legacy_reports")]                    // users, most first
+    [InlineData("/features?sort=feature&dir=asc", "comments,legacy_reports,search")]
+    [InlineData("/features?sort=events&dir=asc", "legacy_reports,comments,search")]
+    public async Task FeaturesPage_SortInQueryString_OrdersTheTableAndClicksWriteIt(string uri, string features)
+    {
+        // search: 3 users, 3 events; comments: 2 users, 2 events; legacy_reports: 1 user, 1 event.
+        var day = Today.AddDays(-3);
+        await new AnalyticsData(Factory.Services)
+            .Event("a", "FEATURE_ENGAGED", At(day), new { featureName = "search" })
+            .Event("b", "FEATURE_ENGAGED", At(day), new { featureName = "search" })
+            .Event("c", "FEATURE_ENGAGED", At(day), new { featureName = "search" })
+            .Event("a", "FEATURE_ENGAGED", At(day), new { featureName = "comments" })
+            .Event("b", "FEATURE_ENGAGED", At(day), new { featureName = "comments" })
+            .Event("c", "FEATURE_ENGAGED", At(day), new { featureName = "legacy_reports" })
+            .SaveAsync();
+        string Order(IRenderedComponent<FeaturesPage> page) => string.Join(",",
+            page.FindAll("[data-testid=features] tbody tr").Select(r => r.QuerySelector("td")!.TextContent.Replace("unused", "").Trim()));
+
+        var cut = RenderPage<FeaturesPage>(uri: uri);
+        cut.WaitForAssertion(() => Assert.Equal(features, Order(cut)), Timeout);
+
+        cut.Find("[data-testid=sort-adoption] .mud-button-root, [data-testid=sort-adoption]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("sort=adoption", Navigation.Uri), Timeout);
+    }
+
     [Fact]
     public async Task RetentionPage_Cohorts_ShadeCellsByShare()
     {
