@@ -44,6 +44,34 @@ public sealed class WeeklyReviewPageTests : PageTestBase
     }
 
     [Fact]
+    public async Task Render_MostActivationWindowsOpen_SaysSoInsteadOfAnArrow()
+    {
+        // This week: b activates; c and d signed up yesterday, not yet (pending): 1/(3−2) = 100%.
+        // Last week: a signed up and did not activate: 0%.
+        await new AnalyticsData(Factory.Services)
+            .Event("a", "USER_REGISTERED", At(Today.AddDays(-12), 9))
+            .Event("b", "USER_REGISTERED", At(Today.AddDays(-3), 9))
+            .Event("b", "PROJECT_CREATED", At(Today.AddDays(-3), 10))
+            .Event("c", "USER_REGISTERED", At(Today.AddDays(-1), 9))
+            .Event("d", "USER_REGISTERED", At(Today.AddDays(-1), 10))
+            .SaveAsync();
+
+        var cut = RenderPage<WeeklyReviewPage>();
+
+        cut.WaitForAssertion(() =>
+        {
+            var tile = cut.Find("[data-testid=tile-activation]");
+            Assert.Equal("100%", tile.QuerySelector("[data-testid=value]")!.TextContent.Trim());
+            Assert.Null(tile.QuerySelector("[data-testid=delta]"));
+            Assert.Contains("Most windows still open", tile.QuerySelector("[data-testid=activation-open]")!.TextContent);
+            Assert.Contains("0% last week", tile.TextContent);
+            Assert.Contains("1 of 3 signed up; 2 pending", tile.TextContent);
+            // Other tiles keep their arrows.
+            Assert.NotNull(cut.Find("[data-testid=tile-new] [data-testid=delta]"));
+        }, Timeout);
+    }
+
+    [Fact]
     public async Task Render_EndInQueryString_ReviewsThatWeek()
     {
         var end = Today.AddDays(-10);
