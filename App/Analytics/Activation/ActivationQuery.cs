@@ -46,40 +46,31 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
         long fromMs, long endMs, long withinMs, CancellationToken ct)
     {
         var first = new Dictionary<long, long>();
-        await foreach (var (user, at) in ReadAsync(db, signup, long.MinValue, endMs, ct))
+        foreach (var (user, at) in await ReadAsync(db, signup, long.MinValue, endMs, ct))
             if (!first.TryGetValue(user, out var seen) || at < seen) first[user] = at;
         var signups = new Dictionary<long, (long At, bool Activated)>();
         foreach (var (user, at) in first)
             if (at >= fromMs) signups[user] = (at, false);
         if (signups.Count > 0)
         {
-            await foreach (var (user, at) in ReadAsync(db, activation, fromMs, endMs + withinMs + 1, ct))
+            foreach (var (user, at) in await ReadAsync(db, activation, fromMs, endMs + withinMs + 1, ct))
                 if (signups.TryGetValue(user, out var s) && !s.Activated && at >= s.At && at <= s.At + withinMs)
                     signups[user] = (s.At, true);
         }
         return signups.Select(s => new Signup(s.Key, s.Value.At, s.Value.Activated)).ToList();
     }
 
-    /// <summary>(UserId, Timestamp) of the events named <paramref name="name"/> in [fromMs, endMs), in no particular order.</summary>
-    private static async IAsyncEnumerable<(long UserId, long Timestamp)> ReadAsync(DashboardDbContext db, string name, long fromMs, long endMs,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>(UserId, Timestamp) of the events named <paramref name="name"/> in [fromMs, endMs).</summary>
+    private static async Task<List<(long UserId, long Timestamp)>> ReadAsync(DashboardDbContext db, string name, long fromMs, long endMs,
+        CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct);
-        await using var cmd = db.Database.GetDbConnection().CreateCommand();
-        cmd.CommandText = """
-            SELECT "UserId", "Timestamp" FROM "Events"
-            WHERE "Name" = $name AND "Timestamp" >= $from AND "Timestamp" < $end
-            """;
-        foreach (var (key, value) in new (string, object)[] { ("$name", name), ("$from", fromMs), ("$end", endMs) })
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = key;
-            p.Value = value;
-            cmd.Parameters.Add(p);
-        }
+        await using var cmd = EventRanges.Command(db.Database.GetDbConnection(), name, fromMs, endMs);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            yield return (reader.GetInt64(0), reader.GetInt64(1));
+        var rows = new List<(long, long)>();
+        while (reader.Read())
+            rows.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        return rows;
     }
 
     public async Task<ActivationResult> RunAsync(ActivationRequest request, CancellationToken ct = default) =>

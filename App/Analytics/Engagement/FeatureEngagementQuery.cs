@@ -86,7 +86,6 @@ public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext>
                 double? adoption = activeUsers == 0 ? null : (double)users / activeUsers;
                 return new FeatureUsage(g.Key, byWeek.Values.Sum(r => r.Events), users, adoption, adoption < threshold, trend);
             })
-            .Where(f => f.Events > 0) // count rows emptied by deleted events stay behind with zeros
             .OrderByDescending(f => f.Users).ThenByDescending(f => f.Events).ThenBy(f => f.FeatureName, StringComparer.Ordinal)
             .ToList();
         return new FeatureEngagementResult(activeUsers, features);

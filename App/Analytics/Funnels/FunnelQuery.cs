@@ -78,9 +78,8 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         var byProperty = request.Breakdown?.Source == FunnelBreakdownSource.FirstStepProperty;
         var byTrait = request.Breakdown?.Source == FunnelBreakdownSource.UserTrait;
 
-        // The sequence matching is done here; SQL only reads ranges of the covering (Name,
-        // Timestamp, UserId) index, which come in timestamp order with no sort and no row lookup,
-        // each name's range cut in parts read on their own connections at once. The first step's
+        // The sequence matching is done here; SQL only reads each step's events in time order (see
+        // ReadAsync), each name's range cut in parts read on their own connections at once. The first step's
         // events name the starters (an s1 event in the range) and their window [first start, last
         // start + W]; the other names keep only the starters' events inside their window.
         // The packed timestamps (EventTimes) carry no event ids or properties; a breakdown by a
@@ -164,8 +163,7 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         public bool Contains(int user, long ts) => ts >= _lo[user] && ts <= _hi[user];
 
         /// <summary>The starter's dense index when the event is theirs and inside their window, else -1.</summary>
-        public int Of(long userId, long ts, bool filterWindow = true) =>
-            Starters.TryGetValue(userId, out var u) && (!filterWindow || (ts >= _lo[u] && ts <= _hi[u])) ? u : -1;
+        public int Of(long userId, long ts) => Starters.TryGetValue(userId, out var u) && Contains(u, ts) ? u : -1;
     }
 
     /// <summary>Events read from the index: UserId (or the starter's dense index once kept), timestamp and id, in index order.</summary>
@@ -218,20 +216,10 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
-        await using var cmd = db.Database.GetDbConnection().CreateCommand();
         // Without conditions the covering index answers alone; conditions read each event's properties.
         var filtered = step.Where.Count > 0;
-        cmd.CommandText = $"""
-            SELECT "UserId", "Timestamp", "Id"{(filtered ? ", \"Properties\"" : "")} FROM "Events"
-            WHERE "Name" = $name AND "Timestamp" >= $from AND "Timestamp" < $end
-            ORDER BY "Name", "Timestamp", "UserId", "Id"
-            """;
-        Add(cmd, "$name", step.Event);
-        Add(cmd, "$from", fromMs);
-        Add(cmd, "$end", endMs);
+        await using var cmd = EventRanges.Command(db.Database.GetDbConnection(), step.Event, fromMs, endMs, withProperties: filtered);
         var rows = new Rows(ids: true);
-        // A plain synchronous loop: SQLite answers from memory or the page cache, and an
-        // asynchronous read per row costs more than the row.
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var n = 0;
         while (reader.Read())
@@ -265,9 +253,9 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
                 SELECT "Times" FROM "{EventTimes.Table}"
                 WHERE "Name" = $name AND "Week" >= $w0 AND "Week" <= $w1
                 """;
-            Add(cmd, "$name", name);
-            Add(cmd, "$w0", EventTimes.WeekOf(fromMs));
-            Add(cmd, "$w1", EventTimes.WeekOf(endMs - 1));
+            EventRanges.Add(cmd, "$name", name);
+            EventRanges.Add(cmd, "$w0", EventTimes.WeekOf(fromMs));
+            EventRanges.Add(cmd, "$w1", EventTimes.WeekOf(endMs - 1));
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             var n = 0;
             while (reader.Read())
@@ -283,9 +271,9 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
                 SELECT e."UserId", e."Timestamp" FROM "Events" AS e, ({Rollup.Watermark}) AS w
                 WHERE e."Id" > w."Id" AND e."Name" || '' = $name AND +e."Timestamp" >= $from AND +e."Timestamp" < $end
                 """;
-            Add(cmd, "$name", name);
-            Add(cmd, "$from", fromMs);
-            Add(cmd, "$end", endMs);
+            EventRanges.Add(cmd, "$name", name);
+            EventRanges.Add(cmd, "$from", fromMs);
+            EventRanges.Add(cmd, "$end", endMs);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (reader.Read())
                 if (sink.User(reader.GetInt64(0))) sink.Add(reader.GetInt64(1));
@@ -357,14 +345,6 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             }
         }
         return new NameEvents(offsets, sortedTs, sortedIds);
-    }
-
-    private static void Add(System.Data.Common.DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
     }
 
     private static List<Reach> GroupList(Dictionary<string, List<Reach>> groups, string key) =>

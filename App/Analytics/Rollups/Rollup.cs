@@ -13,8 +13,7 @@ namespace Dashboard.Analytics.Rollups;
 /// [a, b] is the number of rows in it whose previous day is null or before a: each user's first
 /// row inside the run, so counts need no de-duplication. The rollup job folds events in by rowid
 /// up to a watermark; a reader adds the events above the watermark (the tail) from the Events
-/// table, recounting the few users that appear in the tail from their rollup rows plus their tail
-/// events, so every answer equals the count over the raw events at the moment it is read.
+/// table, so every answer equals the count over the raw events at the moment it is read.
 /// Range counts read <c>UserDayCounts</c> and <c>FeatureDayCounts</c>, the rollups grouped by day
 /// and previous day, which triggers on the two tables keep equal to that GROUP BY: a day costs a
 /// row per distinct previous day instead of a row per user. The tail changes them only where it
@@ -111,8 +110,8 @@ public static class Rollup
     /// <summary>
     /// Adds (<paramref name="sign"/> = 1) or removes (-1) the events selected by
     /// <paramref name="events"/> (a condition on <c>Events AS e</c>) in the day rollups and in
-    /// <see cref="EventTimes"/>, bringing the
-    /// previous-day links back in line. Only rows whose link can change are touched: the days that
+    /// <see cref="EventTimes"/>, bringing the previous-day links back in line. Only rows whose link
+    /// can change are touched: the days that
     /// appeared or disappeared, and the next day of each (a late event landing between two days).
     /// Each is an index seek, so the cost follows the events folded in, not the history. Runs in
     /// the caller's transaction.
@@ -122,6 +121,13 @@ public static class Rollup
         await ApplyAsync(db, events, sign, "UserDays", ["UserId"], ct);
         await ApplyAsync(db, $"""{events} AND {IsFeatureEvent}""", sign, "FeatureUserDays", ["UserId", "Feature"], ct);
         await EventTimes.ApplyAsync(db, events, sign, ct);
+        if (sign < 0)
+        {
+            // Removing events can empty every count of a feature; the emptied rows would still name
+            // it, so rows left at zero go.
+            await ExecAsync(db, ct, """DELETE FROM "UserDayCounts" WHERE "Users" = 0 AND "Events" = 0""");
+            await ExecAsync(db, ct, """DELETE FROM "FeatureDayCounts" WHERE "Users" = 0 AND "Events" = 0""");
+        }
     }
 
     private static async Task ApplyAsync(DashboardDbContext db, string events, int sign, string table, string[] keys, CancellationToken ct)

@@ -80,6 +80,7 @@ public sealed class NewUsersQuery(IDbContextFactory<DashboardDbContext> dbFactor
                                                   AND te."Day" >= {activeFromDay} AND te."Day" <= {activeToDay}) THEN 1 ELSE 0 END), 0) AS "Active"
             FROM c
             """)).ToListAsync(ct);
-        return new CohortActivity(cohortFrom, cohortTo, rows.Sum(r => r.Users), rows.Sum(r => r.Active));
+        var row = rows.Single();
+        return new CohortActivity(cohortFrom, cohortTo, row.Users, row.Active);
     }
 }
