@@ -4,13 +4,14 @@ namespace Dashboard.Tests.Analytics;
 
 public sealed class EventTimesTests
 {
-    private struct Collect(List<(long User, long Ts)> seen, long skip) : EventTimes.ISink
+    private struct Collect(List<(long User, long Ts)> seen, long skip, Dictionary<long, int>? counts = null) : EventTimes.ISink
     {
         private long _user;
 
-        public bool User(long userId)
+        public bool User(long userId, ReadOnlySpan<byte> times)
         {
             _user = userId;
+            counts?.Add(userId, EventTimes.Count(times));
             return userId != skip;
         }
 
@@ -27,11 +28,13 @@ public sealed class EventTimesTests
             [9] = [],
         });
         List<(long, long)> seen = [];
-        var all = new Collect(seen, skip: -1);
+        Dictionary<long, int> counts = [];
+        var all = new Collect(seen, skip: -1, counts);
 
         EventTimes.Decode(packed, ref all);
 
         Assert.Equal([(5, 1_764_000_000_100), (5, 1_764_000_000_100), (5, 1_764_000_000_300), (70, 1_764_000_000_000)], seen);
+        Assert.Equal(new Dictionary<long, int> { [5] = 3, [70] = 1 }, counts);
     }
 
     [Fact]
@@ -44,5 +47,19 @@ public sealed class EventTimesTests
         EventTimes.Decode(packed, ref sink);
 
         Assert.Equal([(5, 100), (5, 200), (7, 300)], seen);
+    }
+
+    [Fact]
+    public void Count_LongRowsAcrossVectorWidths_CountsOneValuePerVarint()
+    {
+        // 40 timestamps, one second apart after the first: 6 bytes, then 2 bytes each (1000 ms): 84 bytes.
+        var times = Enumerable.Range(0, 40).Select(i => 1_764_000_000_000L + i * 1000L).ToList();
+        var packed = EventTimes.Encode(new SortedDictionary<long, List<long>> { [3] = times });
+        Dictionary<long, int> counts = [];
+        var sink = new Collect([], skip: -1, counts);
+
+        EventTimes.Decode(packed, ref sink);
+
+        Assert.Equal(40, counts[3]);
     }
 }

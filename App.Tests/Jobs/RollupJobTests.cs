@@ -142,8 +142,13 @@ public sealed class RollupJobTests : IAsyncLifetime
         }
 
         // After the job: new users, a new day for a known user, and late events with old timestamps
-        // (before a's first day, and between two of b's days), read raw above the watermark.
+        // (before a's first day, and between two of b's days), read raw above the watermark. The
+        // new users' ids straddle 4096, where packed funnel reads cut identities in chunks.
+        await using (var db = _factory.CreateDbContext())
+            await db.Database.ExecuteSqlRawAsync("""INSERT INTO "Users" ("Id", "Key", "Traits", "FirstSeen", "LastSeen") VALUES (4094, 'no-events', '{{}}', 0, 0)""");
         await SeedAsync(new AnalyticsData(_factory.Services), "-new");
+        await using (var db = _factory.CreateDbContext())
+            Assert.Equal([4095L, 4096L, 4097L], await db.TrackedUsers.Where(u => u.Key.Contains("-new-")).OrderBy(u => u.Id).Select(u => u.Id).ToListAsync());
         await using (var db = _factory.CreateDbContext())
         {
             var (a, b) = (await db.TrackedUsers.OrderBy(u => u.Id).Select(u => u.Id).FirstAsync(),

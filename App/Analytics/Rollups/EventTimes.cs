@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -23,11 +25,26 @@ public static class EventTimes
     /// <summary>The ISO week index (Monday start) of a Unix-millisecond timestamp.</summary>
     public static long WeekOf(long timestampMs) => (timestampMs / UtcCalendar.DayMs + 3) / 7;
 
-    /// <summary>Receives a row's contents: each identity, then (when it returns true) its timestamps in order.</summary>
+    /// <summary>
+    /// Receives a row's contents: each identity with its packed timestamps (see <see cref="Count"/>),
+    /// then, when <see cref="User"/> returns true, its timestamps in order.
+    /// </summary>
     public interface ISink
     {
-        bool User(long userId);
+        bool User(long userId, ReadOnlySpan<byte> times);
         void Add(long timestamp);
+    }
+
+    /// <summary>How many timestamps an identity's packed timestamps hold: one varint ends in each byte under 0x80.</summary>
+    public static int Count(ReadOnlySpan<byte> times)
+    {
+        var (continued, i) = (0, 0);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i + Vector128<byte>.Count <= times.Length; i += Vector128<byte>.Count)
+                continued += BitOperations.PopCount(Vector128.ExtractMostSignificantBits(Vector128.Create(times.Slice(i, Vector128<byte>.Count))));
+        for (; i < times.Length; i++)
+            if (times[i] >= 0x80) continued++;
+        return times.Length - continued;
     }
 
     public static byte[] Encode(SortedDictionary<long, List<long>> users)
@@ -88,7 +105,7 @@ public static class EventTimes
             user += (long)Read(packed, ref i);
             var length = (int)Read(packed, ref i);
             var end = i + length;
-            if (!sink.User(user))
+            if (!sink.User(user, packed[i..end]))
             {
                 i = end;
                 continue;
@@ -106,9 +123,9 @@ public static class EventTimes
     {
         private List<long>? _current;
 
-        public bool User(long userId)
+        public bool User(long userId, ReadOnlySpan<byte> times)
         {
-            _current = [];
+            _current = new List<long>(Count(times));
             users[userId] = _current;
             return true;
         }
