@@ -8,6 +8,7 @@ using Dashboard.Analytics.Retention;
 using Dashboard.Analytics.WeeklyReview;
 using Dashboard.Data;
 using Dashboard.Jobs;
+using Dashboard.Setup;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -65,7 +66,9 @@ public static class AnalyticsBenchmark
     private static async Task RunOnAsync(string path, BenchOptions o, bool reused, string prepared)
     {
         var cs = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
-        var dbOptions = new DbContextOptionsBuilder<DashboardDbContext>().UseSqlite(cs).Options;
+        var builder = new DbContextOptionsBuilder<DashboardDbContext>();
+        builder.UseDashboardSqlite(cs);
+        var dbOptions = builder.Options;
         var sw = Stopwatch.StartNew();
         await using (var db = new DashboardDbContext(dbOptions))
         {
@@ -147,9 +150,22 @@ public static class AnalyticsBenchmark
         };
         // The weekly review page's query: the last 7 full days against the 7 before (active users,
         // events, new users, activation, week-4 retention, features with their 8-week trend).
-        var review = await TimeAsync(runs, ct => new WeeklyReviewQuery(activity, activation, features, new NewUsersQuery(factory), clock)
-            .RunAsync(last, ct));
+        var newUsers = new NewUsersQuery(factory);
+        var review = await TimeAsync(runs, ct => new WeeklyReviewQuery(activity, activation, features, newUsers, clock).RunAsync(last, ct));
         rows.Insert(3, ("weekly review (WeeklyReviewQuery)", "7 + 7 days", 1.0, review));
+        // Its parts, one at a time (the review runs them concurrently).
+        var (week, weekBefore) = (last.AddDays(-6), last.AddDays(-13));
+        rows.InsertRange(4,
+        [
+            ("· part: feature engagement", "7 days (run twice)", double.NaN, await TimeAsync(runs, ct => features.RunAsync(week, last, ct))),
+            ("· part: feature engagement", "8 weeks", double.NaN, await TimeAsync(runs, ct => features.RunAsync(last.AddDays(-55), last, ct))),
+            ("· part: activity, daily", "28 days", double.NaN, await TimeAsync(runs, ct => activity.RunAsync(last.AddDays(-27), last, ActivityInterval.Day, ct))),
+            ("· part: new users per day", "28 days", double.NaN, await TimeAsync(runs, ct => newUsers.PerDayAsync(last.AddDays(-27), last, ct))),
+            ("· part: activation", "7 + 7 days", double.NaN, await TimeAsync(runs, ct => activation.RunAsync(
+                [new ActivationRequest(week, last), new ActivationRequest(weekBefore, last.AddDays(-7))], ct))),
+            ("· part: week-4 retention", "7 days (run twice)", double.NaN, await TimeAsync(runs, ct => newUsers.ActivityAsync(
+                week.AddDays(-28), last.AddDays(-28), week, last, ct))),
+        ]);
 
         var finish = await FinishAsync(factory, async () => System.Text.Json.JsonSerializer.Serialize(new object[]
         {

@@ -28,8 +28,11 @@ public sealed class RetentionJobsTests : IAsyncLifetime
     public void JobSchedule_AtStart_DeclaresEveryRecurringJob()
     {
         using var connection = _factory.Services.GetRequiredService<JobStorage>().GetConnection();
-        var ids = connection.GetRecurringJobs().Select(j => j.Id).Order().ToArray();
-        Assert.Equal([EventRetentionJob.Id, QuarantineRetentionJob.Id, RollupJob.Id], ids);
+        var jobs = connection.GetRecurringJobs();
+        Assert.Equal([EventRetentionJob.Id, QuarantineRetentionJob.Id, RollupJob.Id], jobs.Select(j => j.Id).Order().ToArray());
+        var rollups = jobs.Single(j => j.Id == RollupJob.Id);
+        Assert.Null(rollups.Error);
+        Assert.InRange(rollups.NextExecution!.Value, DateTime.UtcNow.AddSeconds(-5), DateTime.UtcNow.AddSeconds(15));
     }
 
     [Fact]

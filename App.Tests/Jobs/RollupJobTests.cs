@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dashboard.Analytics;
+using Dashboard.Analytics.Activation;
 using Dashboard.Analytics.Activity;
 using Dashboard.Analytics.Engagement;
 using Dashboard.Analytics.Funnels;
@@ -51,6 +52,8 @@ public sealed class RollupJobTests : IAsyncLifetime
         var overview = new OverviewQuery(db, clock);
         var newUsers = new NewUsersQuery(db);
         var funnel = new FunnelQuery(db, clock);
+        var activation = new ActivationQuery(db, clock);
+        var activationTrend = new ActivationTrendQuery(db, clock);
         var answers = new List<object>();
         foreach (var (from, to) in new[] { ("2026-03-01", "2026-03-20"), ("2026-03-04", "2026-03-11"), ("2026-03-10", "2026-03-10") })
         {
@@ -67,6 +70,10 @@ public sealed class RollupJobTests : IAsyncLifetime
             answers.Add(await funnel.RunAsync(new FunnelRequest(["USER_REGISTERED", "FEATURE_ENGAGED"], D(from), D(to), TimeSpan.FromDays(8))));
             answers.Add(await funnel.RunAsync(new FunnelRequest(["FEATURE_ENGAGED", "FEATURE_ENGAGED"], D(from), D(to), TimeSpan.FromDays(3),
                 new FunnelBreakdown(FunnelBreakdownSource.FirstStepProperty, "featureName"))));
+            // Activation reads the packed event times too: first signups, activation in the window.
+            answers.Add(await activation.RunAsync(new ActivationRequest(D(from), D(to), "USER_REGISTERED", "FEATURE_ENGAGED", TimeSpan.FromDays(8))));
+            answers.Add(await activation.RunAsync(new ActivationRequest(D(from), D(to), "APP_OPENED", "FEATURE_ENGAGED", TimeSpan.FromDays(1))));
+            answers.Add(await activationTrend.RunAsync(new ActivationRequest(D(from), D(to), "FEATURE_ENGAGED", "APP_OPENED", TimeSpan.FromDays(7))));
         }
         answers.Add((await overview.RunAsync()).ActiveUsersLast7Days);
         return JsonSerializer.Serialize(answers);

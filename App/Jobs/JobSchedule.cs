@@ -9,7 +9,7 @@ public sealed class JobSchedule(IRecurringJobManager jobs) : IHostedService
     {
         jobs.AddOrUpdate<QuarantineRetentionJob>(QuarantineRetentionJob.Id, j => j.RunAsync(CancellationToken.None), Cron.Daily(3));
         jobs.AddOrUpdate<EventRetentionJob>(EventRetentionJob.Id, j => j.RunAsync(CancellationToken.None), Cron.Daily(4));
-        jobs.AddOrUpdate<RollupJob>(RollupJob.Id, j => j.RunAsync(CancellationToken.None, null), Cron.Minutely());
+        jobs.AddOrUpdate<RollupJob>(RollupJob.Id, j => j.RunAsync(CancellationToken.None, null), RollupJob.Cron);
         return Task.CompletedTask;
     }
 

@@ -9,10 +9,14 @@ public static class DataSetup
     {
         services.AddSingleton<DatabaseLocation>();
         services.AddDbContextFactory<DashboardDbContext>((sp, options) =>
-            options.UseSqlite(sp.GetRequiredService<DatabaseLocation>().ConnectionString));
+            options.UseDashboardSqlite(sp.GetRequiredService<DatabaseLocation>().ConnectionString));
         services.AddSingleton<SeedData>();
         // Registered before the writer so the schema exists when the writer prepares its commands.
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }
+
+    /// <summary>The store's provider settings, for the application and for tools that open a database file themselves.</summary>
+    public static DbContextOptionsBuilder UseDashboardSqlite(this DbContextOptionsBuilder options, string connectionString) =>
+        options.UseSqlite(connectionString).AddInterceptors(new SqliteMemoryMap());
 }

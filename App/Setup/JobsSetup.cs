@@ -27,6 +27,8 @@ public static class JobsSetup
         services.AddHangfireServer((sp, o) =>
         {
             o.WorkerCount = 1;
+            // Often enough for the rollups' 15-second schedule (default 15 s).
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(5);
             o.ServerName = "dashboard";
         });
         services.AddTransient<QuarantineRetentionJob>();

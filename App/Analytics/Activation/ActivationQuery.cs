@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
+using Dashboard.Analytics.Rollups;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Dashboard.Analytics.Activation;
 
@@ -37,40 +39,64 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
     internal readonly record struct Signup(long UserId, long At, bool Activated);
 
     /// <summary>
-    /// Every user whose first ever signup event is in [fromMs, endMs), with activation. Two range
-    /// reads of the covering (Name, Timestamp, UserId) index, joined here by user: every signup
-    /// event (a user signs up about once, so this follows the users, not the events), then the
-    /// activation events in [fromMs, endMs + within].
+    /// Every user whose first ever signup event is in [fromMs, endMs), with activation. Two reads
+    /// of the packed timestamps (<see cref="EventTimes"/>, with the events above the watermark) in
+    /// one snapshot, joined here by user: every signup before endMs (a user signs up about once,
+    /// so this follows the users, not the events), then the activation events of the weeks from
+    /// fromMs to endMs + within, of the signed-up users only.
     /// </summary>
     internal static async Task<List<Signup>> SignupsAsync(DashboardDbContext db, string signup, string activation,
         long fromMs, long endMs, long withinMs, CancellationToken ct)
     {
-        var first = new Dictionary<long, long>();
-        foreach (var (user, at) in await ReadAsync(db, signup, long.MinValue, endMs, ct))
-            if (!first.TryGetValue(user, out var seen) || at < seen) first[user] = at;
+        await using var snapshot = await Rollup.BeginSnapshotAsync(db, ct);
+        var (connection, transaction) = (db.Database.GetDbConnection(), snapshot.GetDbTransaction());
+        var first = new FirstSignups([], endMs);
+        EventTimes.Read(connection, transaction, signup, long.MinValue, endMs, ref first);
         var signups = new Dictionary<long, (long At, bool Activated)>();
-        foreach (var (user, at) in first)
+        foreach (var (user, at) in first.Users)
             if (at >= fromMs) signups[user] = (at, false);
         if (signups.Count > 0)
         {
-            foreach (var (user, at) in await ReadAsync(db, activation, fromMs, endMs + withinMs + 1, ct))
-                if (signups.TryGetValue(user, out var s) && !s.Activated && at >= s.At && at <= s.At + withinMs)
-                    signups[user] = (s.At, true);
+            var activated = new Activations(signups, withinMs);
+            EventTimes.Read(connection, transaction, activation, fromMs, endMs + withinMs + 1, ref activated);
         }
         return signups.Select(s => new Signup(s.Key, s.Value.At, s.Value.Activated)).ToList();
     }
 
-    /// <summary>(UserId, Timestamp) of the events named <paramref name="name"/> in [fromMs, endMs).</summary>
-    private static async Task<List<(long UserId, long Timestamp)>> ReadAsync(DashboardDbContext db, string name, long fromMs, long endMs,
-        CancellationToken ct)
+    /// <summary>Each user's earliest signup before the end.</summary>
+    private struct FirstSignups(Dictionary<long, long> users, long endMs) : EventTimes.ISink
     {
-        await db.Database.OpenConnectionAsync(ct);
-        await using var cmd = EventRanges.Command(db.Database.GetDbConnection(), name, fromMs, endMs);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var rows = new List<(long, long)>();
-        while (reader.Read())
-            rows.Add((reader.GetInt64(0), reader.GetInt64(1)));
-        return rows;
+        public readonly Dictionary<long, long> Users = users;
+        private long _user;
+
+        public bool User(long userId, ReadOnlySpan<byte> times)
+        {
+            _user = userId;
+            return true;
+        }
+
+        public readonly void Add(long timestamp)
+        {
+            if (timestamp < endMs && (!Users.TryGetValue(_user, out var seen) || timestamp < seen)) Users[_user] = timestamp;
+        }
+    }
+
+    /// <summary>Marks a signed-up user activated at their first activation event in [signup, signup + within].</summary>
+    private struct Activations(Dictionary<long, (long At, bool Activated)> signups, long withinMs) : EventTimes.ISink
+    {
+        private long _user;
+
+        public bool User(long userId, ReadOnlySpan<byte> times)
+        {
+            _user = userId;
+            return signups.TryGetValue(userId, out var s) && !s.Activated;
+        }
+
+        public readonly void Add(long timestamp)
+        {
+            var s = signups[_user];
+            if (!s.Activated && timestamp >= s.At && timestamp <= s.At + withinMs) signups[_user] = (s.At, true);
+        }
     }
 
     public async Task<ActivationResult> RunAsync(ActivationRequest request, CancellationToken ct = default) =>

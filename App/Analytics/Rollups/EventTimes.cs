@@ -119,6 +119,40 @@ public static class EventTimes
         }
     }
 
+    /// <summary>
+    /// Hands <paramref name="sink"/> the timestamps of the events named <paramref name="name"/> in
+    /// the ISO weeks touching [<paramref name="fromMs"/>, <paramref name="endMs"/>): the packed rows
+    /// (events at or under the rollup watermark), then each event above the watermark with its
+    /// timestamp in the range, as an identity with one timestamp. Run it in one read transaction
+    /// (<see cref="Rollup.BeginSnapshotAsync"/>) so the two meet exactly. The rows hold whole
+    /// weeks, so the sink keeps what falls in the range itself; an identity's timestamps come in
+    /// order within a row, rows week by week, and the events above the watermark last.
+    /// </summary>
+    public static void Read<TSink>(DbConnection connection, DbTransaction transaction, string name, long fromMs, long endMs,
+        ref TSink sink) where TSink : struct, ISink
+    {
+        using (var cmd = Command(connection, transaction, $"""
+            SELECT "Times" FROM "{Table}" WHERE "Name" = $name AND "Week" >= $w0 AND "Week" <= $w1
+            """, "$w0", "$w1"))
+        {
+            (cmd.Parameters["$name"].Value, cmd.Parameters["$w0"].Value, cmd.Parameters["$w1"].Value) = (name, WeekOf(fromMs), WeekOf(endMs - 1));
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+                Decode(reader.GetFieldValue<byte[]>(0), ref sink);
+        }
+        using (var cmd = Command(connection, transaction, $"""
+            SELECT e."UserId", e."Timestamp" FROM "Events" AS e, ({Rollup.Watermark}) AS w
+            WHERE e."Id" > w."Id" AND e."Name" || '' = $name AND +e."Timestamp" >= $from AND +e."Timestamp" < $end
+            """, "$from", "$end"))
+        {
+            (cmd.Parameters["$name"].Value, cmd.Parameters["$from"].Value, cmd.Parameters["$end"].Value) = (name, fromMs, endMs);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+                if (sink.User(reader.GetInt64(0), []))
+                    sink.Add(reader.GetInt64(1));
+        }
+    }
+
     private struct DictionarySink(SortedDictionary<long, List<long>> users) : ISink
     {
         private List<long>? _current;
@@ -197,7 +231,7 @@ public static class EventTimes
         var cmd = connection.CreateCommand();
         cmd.Transaction = transaction;
         cmd.CommandText = sql;
-        foreach (var name in new[] { "$name", "$week", "$block" }.Concat(extra))
+        foreach (var name in new[] { "$name", "$week", "$block" }.Concat(extra).Where(p => sql.Contains(p, StringComparison.Ordinal)))
         {
             var p = cmd.CreateParameter();
             p.ParameterName = name;

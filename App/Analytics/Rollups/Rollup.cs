@@ -70,7 +70,7 @@ public static class Rollup
             w AS ({Watermark}),
             te AS MATERIALIZED (SELECT {source}, e."Timestamp" / {UtcCalendar.DayMs} AS "Day" FROM "Events" AS e, w
                                 WHERE e."Id" > w."Id"{condition} AND +e."Timestamp" >= {fromMs} AND +e."Timestamp" < {endMs}),
-            nk AS MATERIALIZED (SELECT DISTINCT {Cols("k")}, k."Day" FROM te AS k
+            nk AS MATERIALIZED (SELECT {Cols("k")}, k."Day" FROM (SELECT DISTINCT {Cols("d")}, d."Day" FROM te AS d) AS k
                                 WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS r WHERE {Same("r", "k")} AND r."Day" = k."Day")),
             nd AS MATERIALIZED (
                 SELECT {Cols("k")}, k."Day",
