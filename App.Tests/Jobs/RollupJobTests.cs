@@ -209,6 +209,28 @@ public sealed class RollupJobTests : IAsyncLifetime
             Assert.Equal(third, (await db.RollupState.SingleAsync()).Watermark);
     }
 
+    [Fact]
+    public async Task RunAsync_WhileIngestHasEventsWaiting_LeavesThemTheLockUntilTheTailIsLarge()
+    {
+        await SeedAsync(new AnalyticsData(_factory.Services));
+        var raw = await RawAnswersAsync();
+        // A writer that is not running keeps what it is given waiting; the running one drains at once.
+        var busy = ActivatorUtilities.CreateInstance<EventWriter>(_factory.Services);
+        Assert.True(busy.TryEnqueue(new WriteRequest([], [], 0)));
+        var idle = _factory.Services.GetRequiredService<EventWriter>();
+
+        Assert.Equal(0, await new RollupJob(_factory.Db(), busy).RunAsync(CancellationToken.None));
+        await using (var db = _factory.CreateDbContext())
+            Assert.Equal(0, await db.RollupState.CountAsync());
+        Assert.Equal(raw, await AnswersAsync());
+        Assert.Equal(10, await new RollupJob(_factory.Db(), busy) { MaxDeferredEvents = 10 }.RunAsync(CancellationToken.None));
+
+        await SeedAsync(new AnalyticsData(_factory.Services), "-2");
+        Assert.Equal(0, await new RollupJob(_factory.Db(), busy).RunAsync(CancellationToken.None));
+        Assert.Equal(10, await new RollupJob(_factory.Db(), idle).RunAsync(CancellationToken.None));
+        Assert.Equal(await RawAnswersAsync(), await AnswersAsync());
+    }
+
     private static EventRecord Late(string id, long user, string name, string at, string properties = "{}") => new()
     {
         MessageId = id, Name = name, UserId = user, Timestamp = T(at).ToUnixTimeMilliseconds(),

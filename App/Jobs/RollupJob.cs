@@ -1,5 +1,6 @@
 using Dashboard.Analytics.Rollups;
 using Dashboard.Data;
+using Dashboard.Ingest;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,8 +11,11 @@ namespace Dashboard.Jobs;
 /// rowid: everything above the watermark, late events with old timestamps included, in chunks of
 /// <see cref="Chunk"/> events, each one write transaction that also moves the watermark, so the
 /// ingest writer never waits long and a reader never sees an event counted twice or not at all.
+/// Ingest goes first: while the writer has events waiting, a scheduled run leaves them the write
+/// lock and folds nothing (queries stay exact, reading a longer raw tail), unless the tail has
+/// grown past <see cref="MaxDeferredEvents"/>.
 /// </summary>
-public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory)
+public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory, EventWriter? writer = null)
 {
     public const string Id = "rollups";
     public const int Chunk = 50_000;
@@ -23,12 +27,16 @@ public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory)
     /// </summary>
     public const string Cron = "*/15 * * * * *";
 
+    /// <summary>Events above the watermark past which a run folds even while ingest is busy.</summary>
+    internal long MaxDeferredEvents { get; init; } = 500_000;
+
     /// <summary>Runs until the rollups hold every stored event (or <paramref name="upTo"/>); returns the events folded in.</summary>
     public async Task<long> RunAsync(CancellationToken ct, long? upTo = null)
     {
         long total = 0;
         while (true)
         {
+            if (writer is not null && !await IngestIdleAsync(writer, ct) && await TailAsync(ct) < MaxDeferredEvents) return total;
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             db.Database.SetCommandTimeout(TimeSpan.FromMinutes(5));
             await db.Database.OpenConnectionAsync(ct);
@@ -45,5 +53,24 @@ public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory)
             await tx.CommitAsync(ct);
             total += to - from;
         }
+    }
+
+    /// <summary>True once the writer has had nothing waiting at three looks in a row, 20 ms apart, within a second.</summary>
+    private static async Task<bool> IngestIdleAsync(EventWriter writer, CancellationToken ct)
+    {
+        var quiet = 0;
+        for (var look = 0; look < 50; look++)
+        {
+            quiet = writer.QueuedEvents == 0 ? quiet + 1 : 0;
+            if (quiet == 3) return true;
+            await Task.Delay(20, ct);
+        }
+        return false;
+    }
+
+    private async Task<long> TailAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return (await db.Events.MaxAsync(e => (long?)e.Id, ct) ?? 0) - await Rollup.WatermarkAsync(db, ct);
     }
 }
