@@ -60,6 +60,11 @@ public sealed class RollupJobTests : IAsyncLifetime
             answers.Add(await activity.RunAsync(D(from), D(to), ActivityInterval.Day));
             answers.Add(await activity.RunAsync(D(from), D(to), ActivityInterval.Week));
             answers.Add(await features.RunAsync(D(from), D(to)));
+            // Several ranges at once (the weekly review's way) answer what each range alone does.
+            (DateOnly, DateOnly)[] ranges = [(D(from), D(to)), (D(from).AddDays(3), D(to)), (D(from).AddDays(-5), D(from).AddDays(1))];
+            var together = await features.RunAsync(ranges);
+            for (var i = 0; i < ranges.Length; i++)
+                Assert.Equal(JsonSerializer.Serialize(await features.RunAsync(ranges[i].Item1, ranges[i].Item2)), JsonSerializer.Serialize(together[i]));
             answers.Add(await retention.RunAsync(D(from), D(to)));
             answers.Add(await newUsers.PerDayAsync(D(from), D(to)));
             answers.Add(await newUsers.ActivityAsync(D(from), D(to), D(to).AddDays(-3), D(to)));

@@ -28,6 +28,7 @@ public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext>
 
     private sealed class Row
     {
+        public int Range { get; set; }
         public string FeatureName { get; set; } = "";
         public long Week { get; set; }
         public long Events { get; set; }
@@ -35,14 +36,25 @@ public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext>
         public int RangeUsers { get; set; }
     }
 
-    public async Task<FeatureEngagementResult> RunAsync(DateOnly from, DateOnly to, CancellationToken ct = default)
+    public async Task<FeatureEngagementResult> RunAsync(DateOnly from, DateOnly to, CancellationToken ct = default) =>
+        (await RunAsync([(from, to)], ct))[0];
+
+    /// <summary>
+    /// Several ranges (the weekly review's week, the week before and the trend's 8 weeks) in one
+    /// snapshot, with what the events above the watermark change worked out once for all of them
+    /// (see <see cref="Rollup.ActiveUsersAsync(DashboardDbContext, IReadOnlyList{Rollup.BucketRange}, CancellationToken)"/>);
+    /// each answer equals the one range's.
+    /// </summary>
+    public async Task<IReadOnlyList<FeatureEngagementResult>> RunAsync(IReadOnlyList<(DateOnly From, DateOnly To)> ranges,
+        CancellationToken ct = default)
     {
-        var (fromDay, toDay) = (UtcCalendar.DayIndex(from), UtcCalendar.DayIndex(to));
+        var days = ranges.Select(r => (From: UtcCalendar.DayIndex(r.From), To: UtcCalendar.DayIndex(r.To))).ToList();
         var threshold = options.Value.UnusedAdoption;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var snapshot = await Rollup.BeginSnapshotAsync(db, ct);
-        var activeUsers = (await Rollup.ActiveUsersAsync(db, fromDay, toDay, fromDay, toDay - fromDay + 1, ct)).Sum(r => r.Users);
+        var active = (await Rollup.ActiveUsersAsync(db, days.Select(d => new Rollup.BucketRange(d.From, d.To, d.From, d.To - d.From + 1)).ToList(), ct))
+            .ToLookup(r => r.Range, r => r.Users);
 
         // From the feature-day counts (the feature-user-day rollup grouped by day and previous day)
         // plus what the events above the watermark change (Rollup.TailDelta). A row is its user's
@@ -50,26 +62,38 @@ public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext>
         // ever is -1), and first in its week's part of the range when it is also or instead before
         // the week's Monday (week index = (day + 3) / 7, Monday = index * 7 - 3).
         const string week = """("Day" + 3) / 7""";
-        string InWeek(string prev) => $"""(CASE WHEN {prev} < {fromDay} OR {prev} < (("Day" + 3) / 7 * 7 - 3) THEN 1 ELSE 0 END)""";
-        string InRange(string prev) => $"""(CASE WHEN {prev} < {fromDay} THEN 1 ELSE 0 END)""";
-        var (weekPrevDay, rangePrevDay) = (InWeek("\"PrevDay\""), InRange("\"PrevDay\""));
-        var (weekPrev, rangePrev) = (InWeek("\"Prev\""), InRange("\"Prev\""));
-        var (weekMove, rangeMove) = ($"{InWeek("\"NewPrev\"")} - {InWeek("\"OldPrev\"")}", $"{InRange("\"NewPrev\"")} - {InRange("\"OldPrev\"")}");
-        var rows = await db.Database.SqlQueryRaw<Row>(Rollup.Sql($"""
-            WITH {Rollup.TailDelta(true, fromDay, toDay)}
-            SELECT "Feature" AS "FeatureName", {week} AS "Week", SUM("Events") AS "Events",
-                   SUM({weekPrevDay} * "Users") AS "Users", SUM({rangePrevDay} * "Users") AS "RangeUsers"
-            FROM "FeatureDayCounts"
-            WHERE "Day" >= {fromDay} AND "Day" <= {toDay}
-            GROUP BY "Day", "Feature"
-            UNION ALL
-            SELECT "Feature", {week}, 0, SUM({weekPrev}), SUM({rangePrev}) FROM nd GROUP BY 1, 2
-            UNION ALL
-            SELECT "Feature", {week}, 0, SUM({weekMove}), SUM({rangeMove}) FROM mv GROUP BY 1, 2
-            UNION ALL
-            SELECT "Feature", {week}, COUNT(*), 0, 0 FROM te GROUP BY 1, 2
-            """)).ToListAsync(ct);
+        var parts = days.Select((d, i) =>
+        {
+            string InWeek(string prev) => $"""(CASE WHEN {prev} < {d.From} OR {prev} < (("Day" + 3) / 7 * 7 - 3) THEN 1 ELSE 0 END)""";
+            string InRange(string prev) => $"""(CASE WHEN {prev} < {d.From} THEN 1 ELSE 0 END)""";
+            var (weekPrevDay, rangePrevDay) = (InWeek("\"PrevDay\""), InRange("\"PrevDay\""));
+            var (weekPrev, rangePrev) = (InWeek("\"Prev\""), InRange("\"Prev\""));
+            var (weekMove, rangeMove) = ($"{InWeek("\"NewPrev\"")} - {InWeek("\"OldPrev\"")}", $"{InRange("\"NewPrev\"")} - {InRange("\"OldPrev\"")}");
+            var inRange = $"""("Day" >= {d.From} AND "Day" <= {d.To})""";
+            return $"""
+                SELECT {i} AS "Range", "Feature" AS "FeatureName", {week} AS "Week", SUM("Events") AS "Events",
+                       SUM({weekPrevDay} * "Users") AS "Users", SUM({rangePrevDay} * "Users") AS "RangeUsers"
+                FROM "FeatureDayCounts"
+                WHERE {inRange}
+                GROUP BY "Day", "Feature"
+                UNION ALL
+                SELECT {i}, "Feature", {week}, 0, SUM({weekPrev}), SUM({rangePrev}) FROM nd WHERE {inRange} GROUP BY 2, 3
+                UNION ALL
+                SELECT {i}, "Feature", {week}, 0, SUM({weekMove}), SUM({rangeMove}) FROM mv WHERE {inRange} GROUP BY 2, 3
+                UNION ALL
+                SELECT {i}, "Feature", {week}, COUNT(*), 0, 0 FROM te WHERE {inRange} GROUP BY 2, 3
+                """;
+        });
+        var rows = (await db.Database.SqlQueryRaw<Row>(Rollup.Sql($"""
+            WITH {Rollup.TailDelta(true, days.Min(d => d.From), days.Max(d => d.To))}
+            {string.Join("\nUNION ALL\n", parts)}
+            """)).ToListAsync(ct)).ToLookup(r => r.Range);
 
+        return ranges.Select((r, i) => Result(r.From, r.To, active[i].Sum(), rows[i], threshold)).ToList();
+    }
+
+    private static FeatureEngagementResult Result(DateOnly from, DateOnly to, int activeUsers, IEnumerable<Row> rows, double threshold)
+    {
         var weeks = new List<long>();
         for (var w = UtcCalendar.WeekIndex(from); w <= UtcCalendar.WeekIndex(to); w++) weeks.Add(w);
 

@@ -205,10 +205,15 @@ public static class Rollup
 
     public sealed class BucketRow
     {
+        /// <summary>The range's index in the request (see <see cref="ActiveUsersAsync(DashboardDbContext, IReadOnlyList{BucketRange}, CancellationToken)"/>).</summary>
+        public int Range { get; set; }
         public long Bucket { get; set; }
         public int Users { get; set; }
         public long Events { get; set; }
     }
+
+    /// <summary>Days [FromDay, ToDay] cut in buckets of SizeDays days numbered from OriginDay.</summary>
+    public readonly record struct BucketRange(long FromDay, long ToDay, long OriginDay, long SizeDays);
 
     /// <summary>
     /// Distinct active identities and events per bucket of <paramref name="sizeDays"/> days, buckets
@@ -217,32 +222,48 @@ public static class Rollup
     /// One statement, so one snapshot.
     /// </summary>
     public static Task<List<BucketRow>> ActiveUsersAsync(DashboardDbContext db, long fromDay, long toDay, long originDay, long sizeDays,
-        CancellationToken ct)
+        CancellationToken ct) =>
+        ActiveUsersAsync(db, [new BucketRange(fromDay, toDay, originDay, sizeDays)], ct);
+
+    /// <summary>
+    /// The same for several ranges in one statement: what the events above the watermark change is
+    /// worked out once, over the span of the ranges, and each range takes its days of it (a new day
+    /// outside a range changes nothing inside it: it can only replace a previous day that was
+    /// before the range already). Rows carry their range's index.
+    /// </summary>
+    public static Task<List<BucketRow>> ActiveUsersAsync(DashboardDbContext db, IReadOnlyList<BucketRange> ranges, CancellationToken ct)
     {
-        // A row is its user's first in the bucket's part of the range when the previous active day is
-        // before that part's first day: before `from`, or before the bucket's first day (a first day
-        // ever is stored as -1, before every day).
-        string First(string prev) => $"""({prev} < {fromDay} OR {prev} < {originDay} + ("Day" - {originDay}) / {sizeDays} * {sizeDays})""";
-        // The counts as they are, plus what the tail changes: its new days, the rows whose previous
-        // day they replace, and its events.
-        var bucket = $"""("Day" - {originDay}) / {sizeDays}""";
-        var (prevDay, prev, newPrev, oldPrev) = (First("\"PrevDay\""), First("\"Prev\""), First("\"NewPrev\""), First("\"OldPrev\""));
-        return db.Database.SqlQueryRaw<BucketRow>(Sql($"""
-            WITH {TailDelta(false, fromDay, toDay)}
-            SELECT "Bucket", SUM("Users") AS "Users", SUM("Events") AS "Events" FROM (
-                SELECT {bucket} AS "Bucket", SUM(CASE WHEN {prevDay} THEN "Users" ELSE 0 END) AS "Users",
+        var parts = ranges.Select((r, i) =>
+        {
+            // A row is its user's first in the bucket's part of the range when the previous active day is
+            // before that part's first day: before `from`, or before the bucket's first day (a first day
+            // ever is stored as -1, before every day).
+            string First(string prev) => $"""({prev} < {r.FromDay} OR {prev} < {r.OriginDay} + ("Day" - {r.OriginDay}) / {r.SizeDays} * {r.SizeDays})""";
+            var bucket = $"""("Day" - {r.OriginDay}) / {r.SizeDays}""";
+            var days = $"""("Day" >= {r.FromDay} AND "Day" <= {r.ToDay})""";
+            var (prevDay, prev, newPrev, oldPrev) = (First("\"PrevDay\""), First("\"Prev\""), First("\"NewPrev\""), First("\"OldPrev\""));
+            // The counts as they are, plus what the tail changes: its new days, the rows whose
+            // previous day they replace, and its events.
+            return $"""
+                SELECT {i} AS "Range", {bucket} AS "Bucket", SUM(CASE WHEN {prevDay} THEN "Users" ELSE 0 END) AS "Users",
                        SUM("Events") AS "Events"
-                FROM "UserDayCounts" WHERE "Day" >= {fromDay} AND "Day" <= {toDay}
+                FROM "UserDayCounts" WHERE {days}
                 GROUP BY "Day"
                 UNION ALL
-                SELECT {bucket}, SUM(CASE WHEN {prev} THEN 1 ELSE 0 END), 0 FROM nd GROUP BY 1
+                SELECT {i}, {bucket}, SUM(CASE WHEN {prev} THEN 1 ELSE 0 END), 0 FROM nd WHERE {days} GROUP BY 2
                 UNION ALL
-                SELECT {bucket}, SUM((CASE WHEN {newPrev} THEN 1 ELSE 0 END) - (CASE WHEN {oldPrev} THEN 1 ELSE 0 END)), 0
-                FROM mv GROUP BY 1
+                SELECT {i}, {bucket}, SUM((CASE WHEN {newPrev} THEN 1 ELSE 0 END) - (CASE WHEN {oldPrev} THEN 1 ELSE 0 END)), 0
+                FROM mv WHERE {days} GROUP BY 2
                 UNION ALL
-                SELECT {bucket}, 0, COUNT(*) FROM te GROUP BY 1
+                SELECT {i}, {bucket}, 0, COUNT(*) FROM te WHERE {days} GROUP BY 2
+                """;
+        });
+        return db.Database.SqlQueryRaw<BucketRow>(Sql($"""
+            WITH {TailDelta(false, ranges.Min(r => r.FromDay), ranges.Max(r => r.ToDay))}
+            SELECT "Range", "Bucket", SUM("Users") AS "Users", SUM("Events") AS "Events" FROM (
+            {string.Join("\nUNION ALL\n", parts)}
             ) AS parts
-            GROUP BY "Bucket"
+            GROUP BY "Range", "Bucket"
             """)).ToListAsync(ct);
     }
 }

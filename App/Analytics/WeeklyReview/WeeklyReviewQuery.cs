@@ -56,31 +56,30 @@ public sealed class WeeklyReviewQuery(ActivityQuery activity, ActivationQuery ac
         var from = to.AddDays(-6);
         var (previousFrom, previousTo) = (from.AddDays(-7), to.AddDays(-7));
 
-        var featuresNow = features.RunAsync(from, to, ct);
-        var featuresBefore = features.RunAsync(previousFrom, previousTo, ct);
-        var featureTrend = features.RunAsync(to.AddDays(-7 * TrendWeeks + 1), to, ct);
-        var daily = activity.RunAsync(to.AddDays(-SparklineDays + 1), to, ActivityInterval.Day, ct);
-        var newDaily = newUsers.PerDayAsync(to.AddDays(-SparklineDays + 1), to, ct);
-        var activations = activation.RunAsync([new ActivationRequest(from, to), new ActivationRequest(previousFrom, previousTo)], ct);
-        var retainedNow = newUsers.ActivityAsync(from.AddDays(-28), to.AddDays(-28), from, to, ct);
-        var retainedBefore = newUsers.ActivityAsync(previousFrom.AddDays(-28), previousTo.AddDays(-28), previousFrom, previousTo, ct);
-        await Task.WhenAll(featuresNow, featuresBefore, featureTrend, daily, newDaily, activations,
-            retainedNow, retainedBefore);
+        // Each on a thread pool thread of its own: SQLite's reads complete synchronously, so the
+        // queries would otherwise run one after the other on the caller's thread.
+        var featureRanges = Task.Run(() => features.RunAsync([(from, to), (previousFrom, previousTo), (to.AddDays(-7 * TrendWeeks + 1), to)], ct), ct);
+        var daily = Task.Run(() => activity.RunAsync(to.AddDays(-SparklineDays + 1), to, ActivityInterval.Day, ct), ct);
+        var newDaily = Task.Run(() => newUsers.PerDayAsync(to.AddDays(-SparklineDays + 1), to, ct), ct);
+        var activations = Task.Run(() => activation.RunAsync([new ActivationRequest(from, to), new ActivationRequest(previousFrom, previousTo)], ct), ct);
+        var retainedNow = Task.Run(() => newUsers.ActivityAsync(from.AddDays(-28), to.AddDays(-28), from, to, ct), ct);
+        var retainedBefore = Task.Run(() => newUsers.ActivityAsync(previousFrom.AddDays(-28), previousTo.AddDays(-28), previousFrom, previousTo, ct), ct);
+        await Task.WhenAll(featureRanges, daily, newDaily, activations, retainedNow, retainedBefore);
 
         var days = daily.Result.Points;
         long EventsIn(DateOnly a, DateOnly b) => days.Where(p => p.Start >= a && p.Start <= b).Sum(p => p.Events);
         int NewIn(DateOnly a, DateOnly b) => newDaily.Result.Where(d => d.Day >= a && d.Day <= b).Sum(d => d.Users);
 
-        var now = featuresNow.Result;
-        var before = featuresBefore.Result.Features.ToDictionary(f => f.FeatureName, f => f.Users, StringComparer.Ordinal);
-        var trend = featureTrend.Result.Features.ToDictionary(f => f.FeatureName, f => f.Trend, StringComparer.Ordinal);
+        var (now, featuresBefore, featureTrend) = (featureRanges.Result[0], featureRanges.Result[1], featureRanges.Result[2]);
+        var before = featuresBefore.Features.ToDictionary(f => f.FeatureName, f => f.Users, StringComparer.Ordinal);
+        var trend = featureTrend.Features.ToDictionary(f => f.FeatureName, f => f.Trend, StringComparer.Ordinal);
         ReviewFeature Review(FeatureUsage f) => new(f.FeatureName, f.Users, before.GetValueOrDefault(f.FeatureName), f.Adoption,
             f.Events, trend.GetValueOrDefault(f.FeatureName) ?? []);
 
         var top = now.Features.Where(f => !f.Unused).Take(TopFeatureCount).Select(Review).ToList();
         var seenNow = now.Features.Select(f => f.FeatureName).ToHashSet(StringComparer.Ordinal);
         var unused = now.Features.Where(f => f.Unused).Select(Review)
-            .Concat(featureTrend.Result.Features.Where(f => !seenNow.Contains(f.FeatureName))
+            .Concat(featureTrend.Features.Where(f => !seenNow.Contains(f.FeatureName))
                 .Select(f => new ReviewFeature(f.FeatureName, 0, before.GetValueOrDefault(f.FeatureName),
                     now.ActiveUsers == 0 ? null : 0, 0, f.Trend)))
             .OrderBy(f => f.Users).ThenBy(f => f.FeatureName, StringComparer.Ordinal)
@@ -88,7 +87,7 @@ public sealed class WeeklyReviewQuery(ActivityQuery activity, ActivationQuery ac
 
         var (a, b) = (activations.Result[0], activations.Result[1]);
         return new WeeklyReviewResult(from, to, previousFrom, previousTo,
-            new Change(now.ActiveUsers, featuresBefore.Result.ActiveUsers),
+            new Change(now.ActiveUsers, featuresBefore.ActiveUsers),
             new Change(EventsIn(from, to), EventsIn(previousFrom, previousTo)),
             new Change(NewIn(from, to), NewIn(previousFrom, previousTo)),
             new Change(a.Rate, b.Rate),
