@@ -1,12 +1,15 @@
 using Dashboard.Access;
 using Dashboard.Data;
+using Dashboard.Jobs;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dashboard.Tests.TestSupport;
@@ -30,8 +33,10 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _kestrel;
+    private readonly bool _scheduleJobs;
 
-    public DashboardFactory(IDictionary<string, string?>? settings = null, bool kestrel = false)
+    /// <param name="scheduleJobs">false: the recurring jobs are not scheduled (tests that run a job themselves).</param>
+    public DashboardFactory(IDictionary<string, string?>? settings = null, bool kestrel = false, bool scheduleJobs = true)
     {
         DatabasePath = Path.Combine(Path.GetTempPath(), "dashboard-tests", $"{Guid.NewGuid():N}.db");
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
@@ -54,6 +59,7 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         if (settings is not null)
             foreach (var (k, v) in settings) _settings[k] = v;
         _kestrel = kestrel;
+        _scheduleJobs = scheduleJobs;
         if (kestrel) UseKestrel(0);
     }
 
@@ -75,6 +81,9 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
         builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(Logs)));
+        if (!_scheduleJobs)
+            builder.ConfigureTestServices(services =>
+                services.Remove(services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(JobSchedule))));
     }
 
     public DashboardDbContext CreateDbContext() =>

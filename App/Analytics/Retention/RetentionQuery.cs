@@ -1,6 +1,7 @@
 using Dashboard.Analytics.Rollups;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Dashboard.Analytics.Retention;
 
@@ -19,48 +20,88 @@ public sealed record RetentionResult(IReadOnlyList<RetentionCohort> Cohorts);
 /// </summary>
 public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
-    private sealed class Cell
-    {
-        public long Cohort { get; set; }
-        public long Week { get; set; }
-        public int Users { get; set; }
-    }
-
     public async Task<RetentionResult> RunAsync(DateOnly from, DateOnly to, CancellationToken ct = default)
     {
         var (fromDay, toDay) = (UtcCalendar.DayIndex(from), UtcCalendar.DayIndex(to));
         var currentWeek = UtcCalendar.WeekIndex(clock.GetUtcNow().ToUnixTimeMilliseconds());
         var horizonDay = ((currentWeek + 1) * UtcCalendar.WeekMs - UtcCalendar.WeekShiftMs) / UtcCalendar.DayMs;
 
+        // From the user-day rollup plus the events above its watermark, in one snapshot: one pass
+        // over the rollup in key order (each user's days in order, the covering primary key, no
+        // sort), each user's tail days merged in. A user's first day is their cohort's; each ISO
+        // week (index = (day + 3) / 7) with a day of theirs before the horizon counts them once.
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // From the user-day rollup plus the events above its watermark. A user's first rollup row (no
-        // previous day) is their first event's day; a row is their first in its ISO week when the
-        // previous day is before that week's Monday (week index = (day + 3) / 7, Monday = index * 7 - 3).
-        // Users seen in the tail are counted apart, from their rollup days and tail days together.
-        var cells = (await db.Database.SqlQueryRaw<Cell>(Rollup.Sql($"""
-            WITH {Rollup.TailDays},
-            f1 AS (SELECT "UserId", "Day" AS "First" FROM "UserDays"
-                   WHERE "PrevDay" IS NULL AND "Day" >= {fromDay} AND "Day" <= {toDay} AND "UserId" NOT IN (SELECT "UserId" FROM t)),
-            f2 AS (SELECT "UserId", MIN("Day") AS "First" FROM ud GROUP BY "UserId")
-            SELECT (f."First" + 3) / 7 AS "Cohort", (e."Day" + 3) / 7 AS "Week", COUNT(*) AS "Users"
-            FROM f1 AS f JOIN "UserDays" AS e ON e."UserId" = f."UserId"
-            WHERE e."Day" < {horizonDay} AND (e."PrevDay" IS NULL OR e."PrevDay" < (e."Day" + 3) / 7 * 7 - 3)
-            GROUP BY (f."First" + 3) / 7, (e."Day" + 3) / 7
-            UNION ALL
-            SELECT (f."First" + 3) / 7, (e."Day" + 3) / 7, COUNT(DISTINCT e."UserId")
-            FROM f2 AS f JOIN ud AS e ON e."UserId" = f."UserId"
-            WHERE f."First" >= {fromDay} AND f."First" <= {toDay} AND e."Day" < {horizonDay}
-            GROUP BY (f."First" + 3) / 7, (e."Day" + 3) / 7
-            """)).ToListAsync(ct));
-        var lookup = cells.GroupBy(c => (c.Cohort, c.Week)).ToDictionary(g => g.Key, g => g.Sum(c => c.Users));
+        await using var snapshot = await Rollup.BeginSnapshotAsync(db, ct);
+        var (connection, transaction) = (db.Database.GetDbConnection(), snapshot.GetDbTransaction());
+        var tail = new Dictionary<long, SortedSet<long>>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = transaction;
+            cmd.CommandText = $"""
+                SELECT e."UserId", e."Timestamp" / {UtcCalendar.DayMs} FROM "Events" AS e, ({Rollup.Watermark}) AS w WHERE e."Id" > w."Id"
+                """;
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (reader.Read())
+            {
+                if (!tail.TryGetValue(reader.GetInt64(0), out var days)) tail[reader.GetInt64(0)] = days = [];
+                days.Add(reader.GetInt64(1));
+            }
+        }
+
+        var cells = new Dictionary<(long Cohort, long Week), int>();
+        void Count(List<long> days)
+        {
+            var first = days[0];
+            if (first < fromDay || first > toDay) return;
+            var (cohort, last) = ((first + 3) / 7, long.MinValue);
+            foreach (var day in days)
+            {
+                var week = (day + 3) / 7;
+                if (day >= horizonDay || week == last) continue;
+                last = week;
+                cells[(cohort, week)] = cells.GetValueOrDefault((cohort, week)) + 1;
+            }
+        }
+        void CountWithTail(long user, List<long> days)
+        {
+            if (tail.Remove(user, out var extra))
+            {
+                extra.UnionWith(days);
+                days.Clear();
+                days.AddRange(extra);
+            }
+            Count(days);
+        }
+
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = transaction;
+            cmd.CommandText = """SELECT "UserId", "Day" FROM "UserDays" ORDER BY "UserId", "Day" """;
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            var (user, days, n) = (long.MinValue, new List<long>(), 0);
+            while (reader.Read())
+            {
+                if ((++n & 0xFFFF) == 0) ct.ThrowIfCancellationRequested();
+                var next = reader.GetInt64(0);
+                if (next != user && days.Count > 0)
+                {
+                    CountWithTail(user, days);
+                    days.Clear();
+                }
+                user = next;
+                days.Add(reader.GetInt64(1));
+            }
+            if (days.Count > 0) CountWithTail(user, days);
+        }
+        foreach (var days in tail.Values) Count([.. days]);
 
         var cohorts = new List<RetentionCohort>();
         for (var c = UtcCalendar.WeekIndex(from); c <= UtcCalendar.WeekIndex(to); c++)
         {
-            var size = lookup.GetValueOrDefault((c, c));
+            var size = cells.GetValueOrDefault((c, c));
             var retention = new List<double?>();
             for (var w = c; w <= currentWeek; w++)
-                retention.Add(size == 0 ? null : (double)lookup.GetValueOrDefault((c, w)) / size);
+                retention.Add(size == 0 ? null : (double)cells.GetValueOrDefault((c, w)) / size);
             cohorts.Add(new RetentionCohort(UtcCalendar.WeekStartOfIndex(c), size, retention));
         }
         return new RetentionResult(cohorts);

@@ -36,18 +36,6 @@ public static class Rollup
     internal const string Watermark = """SELECT COALESCE(MAX("Watermark"), 0) AS "Id" FROM "RollupState" """;
 
     /// <summary>
-    /// Common table expressions for per-user questions: w (the watermark), t (identities with events
-    /// above it) and ud (every (UserId, Day) of those identities: their rollup days and their raw days).
-    /// </summary>
-    internal static readonly string TailDays = $"""
-        w AS ({Watermark}),
-        t AS (SELECT DISTINCT e."UserId" FROM "Events" AS e, w WHERE e."Id" > w."Id"),
-        ud AS (SELECT r."UserId", r."Day" FROM "UserDays" AS r WHERE r."UserId" IN (SELECT "UserId" FROM t)
-               UNION
-               SELECT e."UserId", e."Timestamp" / {UtcCalendar.DayMs} FROM "Events" AS e, w WHERE e."Id" > w."Id")
-        """;
-
-    /// <summary>
     /// Common table expressions for what the events above the watermark would change in a rollup
     /// (<c>UserDays</c>, or <c>FeatureUserDays</c> with <paramref name="feature"/>) if it were folded
     /// in now, for the days [<paramref name="fromDay"/>, <paramref name="toDay"/>]:
