@@ -211,7 +211,7 @@ public sealed class RollupJobTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RunAsync_WhileIngestHasEventsWaiting_LeavesThemTheLockUntilTheTailIsLarge()
+    public async Task RunAsync_WhileIngestHasEventsWaiting_LeavesThemTheLockForAMinuteOrUntilTheTailIsLarge()
     {
         await SeedAsync(new AnalyticsData(_factory.Services));
         var raw = await RawAnswersAsync();
@@ -219,16 +219,22 @@ public sealed class RollupJobTests : IAsyncLifetime
         var busy = ActivatorUtilities.CreateInstance<EventWriter>(_factory.Services);
         Assert.True(busy.TryEnqueue(new WriteRequest([], [], 0)));
         var idle = _factory.Services.GetRequiredService<EventWriter>();
+        // The seeded events came in at their timestamps; the oldest at 2026-03-02 09:00.
+        var soon = new FixedClock(T("2026-03-02T09:00:30Z"));
+        var later = new FixedClock(T("2026-03-02T09:01:01Z"));
 
-        Assert.Equal(0, await new RollupJob(_factory.Db(), busy).RunAsync(CancellationToken.None));
+        Assert.Equal(0, await new RollupJob(_factory.Db(), busy, soon).RunAsync(CancellationToken.None));
         await using (var db = _factory.CreateDbContext())
             Assert.Equal(0, await db.RollupState.CountAsync());
         Assert.Equal(raw, await AnswersAsync());
-        Assert.Equal(10, await new RollupJob(_factory.Db(), busy) { MaxDeferredEvents = 10 }.RunAsync(CancellationToken.None));
+        Assert.Equal(10, await new RollupJob(_factory.Db(), busy, soon) { MaxDeferredEvents = 10 }.RunAsync(CancellationToken.None));
 
         await SeedAsync(new AnalyticsData(_factory.Services), "-2");
-        Assert.Equal(0, await new RollupJob(_factory.Db(), busy).RunAsync(CancellationToken.None));
-        Assert.Equal(10, await new RollupJob(_factory.Db(), idle).RunAsync(CancellationToken.None));
+        Assert.Equal(0, await new RollupJob(_factory.Db(), busy, soon).RunAsync(CancellationToken.None));
+        Assert.Equal(10, await new RollupJob(_factory.Db(), busy, later).RunAsync(CancellationToken.None));
+
+        await SeedAsync(new AnalyticsData(_factory.Services), "-3");
+        Assert.Equal(10, await new RollupJob(_factory.Db(), idle, soon).RunAsync(CancellationToken.None));
         Assert.Equal(await RawAnswersAsync(), await AnswersAsync());
     }
 

@@ -12,10 +12,11 @@ namespace Dashboard.Jobs;
 /// <see cref="Chunk"/> events, each one write transaction that also moves the watermark, so the
 /// ingest writer never waits long and a reader never sees an event counted twice or not at all.
 /// Ingest goes first: while the writer has events waiting, a scheduled run leaves them the write
-/// lock and folds nothing (queries stay exact, reading a longer raw tail), unless the tail has
-/// grown past <see cref="MaxDeferredEvents"/>.
+/// lock and folds nothing (queries stay exact, reading a longer raw tail), unless the oldest event
+/// waiting to be folded came in more than <see cref="MaxDeferral"/> ago or
+/// <see cref="MaxDeferredEvents"/> are waiting.
 /// </summary>
-public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory, EventWriter? writer = null)
+public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory, EventWriter? writer = null, TimeProvider? clock = null)
 {
     public const string Id = "rollups";
     public const int Chunk = 50_000;
@@ -30,13 +31,16 @@ public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory, E
     /// <summary>Events above the watermark past which a run folds even while ingest is busy.</summary>
     internal long MaxDeferredEvents { get; init; } = 500_000;
 
+    /// <summary>The longest an event waits to be folded because ingest is busy.</summary>
+    public static readonly TimeSpan MaxDeferral = TimeSpan.FromMinutes(1);
+
     /// <summary>Runs until the rollups hold every stored event (or <paramref name="upTo"/>); returns the events folded in.</summary>
     public async Task<long> RunAsync(CancellationToken ct, long? upTo = null)
     {
         long total = 0;
         while (true)
         {
-            if (writer is not null && !await IngestIdleAsync(writer, ct) && await TailAsync(ct) < MaxDeferredEvents) return total;
+            if (writer is not null && !await IngestIdleAsync(writer, ct) && await MayWaitAsync(ct)) return total;
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             db.Database.SetCommandTimeout(TimeSpan.FromMinutes(5));
             await db.Database.OpenConnectionAsync(ct);
@@ -68,9 +72,15 @@ public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory, E
         return false;
     }
 
-    private async Task<long> TailAsync(CancellationToken ct)
+    /// <summary>True when the events above the watermark are fewer than the limit and the oldest came in under the deferral.</summary>
+    private async Task<bool> MayWaitAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return (await db.Events.MaxAsync(e => (long?)e.Id, ct) ?? 0) - await Rollup.WatermarkAsync(db, ct);
+        var watermark = await Rollup.WatermarkAsync(db, ct);
+        var oldest = await db.Events.Where(e => e.Id > watermark).OrderBy(e => e.Id).Select(e => (long?)e.ReceivedAt).FirstOrDefaultAsync(ct);
+        if (oldest is null) return true;
+        var waiting = (await db.Events.MaxAsync(e => (long?)e.Id, ct) ?? 0) - watermark;
+        var nowMs = (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+        return waiting < MaxDeferredEvents && nowMs - oldest < (long)MaxDeferral.TotalMilliseconds;
     }
 }

@@ -280,24 +280,25 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     /// own (so the packed rows at or under the watermark and the raw events above it meet exactly),
     /// take chunks in turn and match each chunk's users alone. Within a chunk the first step's
     /// events come first and name the starters and their windows; the other names skip everyone
-    /// else without unpacking their timestamps.
+    /// else without unpacking their timestamps. The chunks run to the highest identity any
+    /// worker's snapshot holds, so one that started later and sees newer identities reads them too.
     /// </summary>
     private async Task<List<UserReach>> MatchPackedAsync(List<FunnelStepSpec> names, int[] stepName, Range range, CancellationToken ct)
     {
-        long maxUser;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-            maxUser = await db.TrackedUsers.MaxAsync(u => (long?)u.Id, ct) ?? -1;
-        var chunks = (int)(maxUser / ChunkUsers) + 1;
-        var next = -1;
-        var found = await Task.WhenAll(Enumerable.Range(0, Math.Min(Workers, chunks)).Select(_ => Task.Run(async () =>
+        var (next, chunks) = (-1, 0);
+        var found = await Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(async () =>
         {
             var reached = new List<UserReach>();
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             await using var snapshot = await Rollup.BeginSnapshotAsync(db, ct);
             using var reader = new PackedReader(db.Database.GetDbConnection(), snapshot.GetDbTransaction(), names, range);
-            int chunk;
-            while ((chunk = Interlocked.Increment(ref next)) < chunks)
+            for (var seen = Volatile.Read(ref chunks); seen < reader.Chunks; seen = Volatile.Read(ref chunks))
+                Interlocked.CompareExchange(ref chunks, reader.Chunks, seen);
+            // Claim the next chunk only while it is below the count: a claimed chunk is always read.
+            while (Volatile.Read(ref next) is var last && last + 1 < Volatile.Read(ref chunks))
             {
+                if (Interlocked.CompareExchange(ref next, last + 1, last) != last) continue;
+                var chunk = last + 1;
                 ct.ThrowIfCancellationRequested();
                 var perName = reader.Read(chunk);
                 var firstUser = (long)chunk * ChunkUsers;
@@ -323,6 +324,9 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         /// <summary>The events above the watermark, per chunk: name index, UserId, timestamp.</summary>
         private readonly Dictionary<long, List<(int Name, long UserId, long Ts)>> _tail = [];
 
+        /// <summary>Chunks up to the highest identity in this reader's snapshot.</summary>
+        public readonly int Chunks;
+
         public PackedReader(DbConnection connection, DbTransaction transaction, List<FunnelStepSpec> names, Range range)
         {
             _range = range;
@@ -343,6 +347,13 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
                 EventRanges.Add(cmd, "$b0", 0L);
                 EventRanges.Add(cmd, "$b1", 0L);
                 _commands.Add(cmd);
+            }
+
+            using (var users = connection.CreateCommand())
+            {
+                users.Transaction = transaction;
+                users.CommandText = """SELECT COALESCE(MAX("Id"), -1) FROM "Users" """;
+                Chunks = (int)((long)users.ExecuteScalar()! / ChunkUsers) + 1;
             }
 
             using var tail = connection.CreateCommand();

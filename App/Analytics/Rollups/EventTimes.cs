@@ -133,7 +133,7 @@ public static class EventTimes
     {
         using (var cmd = Command(connection, transaction, $"""
             SELECT "Times" FROM "{Table}" WHERE "Name" = $name AND "Week" >= $w0 AND "Week" <= $w1
-            """, "$w0", "$w1"))
+            """, "$name", "$w0", "$w1"))
         {
             (cmd.Parameters["$name"].Value, cmd.Parameters["$w0"].Value, cmd.Parameters["$w1"].Value) = (name, WeekOf(fromMs), WeekOf(endMs - 1));
             using var reader = cmd.ExecuteReader();
@@ -143,7 +143,7 @@ public static class EventTimes
         using (var cmd = Command(connection, transaction, $"""
             SELECT e."UserId", e."Timestamp" FROM "Events" AS e, ({Rollup.Watermark}) AS w
             WHERE e."Id" > w."Id" AND e."Name" || '' = $name AND +e."Timestamp" >= $from AND +e."Timestamp" < $end
-            """, "$from", "$end"))
+            """, "$name", "$from", "$end"))
         {
             (cmd.Parameters["$name"].Value, cmd.Parameters["$from"].Value, cmd.Parameters["$end"].Value) = (name, fromMs, endMs);
             using var reader = cmd.ExecuteReader();
@@ -194,12 +194,12 @@ public static class EventTimes
         }
         if (touched.Count == 0) return;
 
-        await using var select = Command(connection, transaction, $"""SELECT "Times" FROM "{Table}" WHERE "Name" = $name AND "Week" = $week AND "Block" = $block""");
+        await using var select = Command(connection, transaction, $"""SELECT "Times" FROM "{Table}" WHERE "Name" = $name AND "Week" = $week AND "Block" = $block""", Key);
         await using var upsert = Command(connection, transaction, $"""
             INSERT INTO "{Table}" ("Name", "Week", "Block", "Times") VALUES ($name, $week, $block, $times)
             ON CONFLICT ("Name", "Week", "Block") DO UPDATE SET "Times" = excluded."Times"
-            """, "$times");
-        await using var delete = Command(connection, transaction, $"""DELETE FROM "{Table}" WHERE "Name" = $name AND "Week" = $week AND "Block" = $block""");
+            """, [.. Key, "$times"]);
+        await using var delete = Command(connection, transaction, $"""DELETE FROM "{Table}" WHERE "Name" = $name AND "Week" = $week AND "Block" = $block""", Key);
         foreach (var ((name, week, block), changes) in touched)
         {
             foreach (var c in new[] { select, upsert, delete })
@@ -226,12 +226,15 @@ public static class EventTimes
         }
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params string[] extra)
+    /// <summary>The parameters naming one row.</summary>
+    private static readonly string[] Key = ["$name", "$week", "$block"];
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params string[] parameters)
     {
         var cmd = connection.CreateCommand();
         cmd.Transaction = transaction;
         cmd.CommandText = sql;
-        foreach (var name in new[] { "$name", "$week", "$block" }.Concat(extra).Where(p => sql.Contains(p, StringComparison.Ordinal)))
+        foreach (var name in parameters)
         {
             var p = cmd.CreateParameter();
             p.ParameterName = name;
