@@ -190,18 +190,8 @@ public static class AnalyticsDataSet
 
         var sw = Stopwatch.StartNew();
         var counts = new Dictionary<string, (long Count, long Last)>();
-        using (var tx = connection.BeginTransaction())
-        using (var cmd = connection.CreateCommand())
+        IEnumerable<EventRow> Rows()
         {
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO Events (MessageId, Name, UserId, Timestamp, ReceivedAt, Properties) VALUES ($m, $n, $u, $t, $r, $p)";
-            var m = cmd.Parameters.Add("$m", SqliteType.Text);
-            var n = cmd.Parameters.Add("$n", SqliteType.Text);
-            var u = cmd.Parameters.Add("$u", SqliteType.Integer);
-            var ts = cmd.Parameters.Add("$t", SqliteType.Integer);
-            var r = cmd.Parameters.Add("$r", SqliteType.Integer);
-            var p = cmd.Parameters.Add("$p", SqliteType.Text);
-            cmd.Prepare();
             for (var i = 0; i < events.Count; i++)
             {
                 var e = events[i];
@@ -212,16 +202,14 @@ public static class AnalyticsDataSet
                     Kind.Feature => ("FEATURE_ENGAGED", $$"""{"featureName":"{{Features[e.Detail]}}","clickTarget":"{{Targets[(e.User + i) % 3]}}"}"""),
                     _ => ("PROJECT_CREATED", $$"""{"projectId":"p-{{e.User}}-{{i % 1000}}","templateUsed":"{{Templates[e.Detail]}}"}"""),
                 };
-                m.Value = $"bench-{i:x8}";
-                n.Value = name;
-                u.Value = e.User + 1;
-                ts.Value = e.Timestamp;
-                r.Value = e.Timestamp + 2_000;
-                p.Value = props;
-                cmd.ExecuteNonQuery();
                 counts.TryGetValue(name, out var c);
                 counts[name] = (c.Count + 1, Math.Max(c.Last, e.Timestamp));
+                yield return new EventRow($"bench-{i:x8}", name, e.User + 1, e.Timestamp, props, e.Timestamp + 2_000);
             }
+        }
+        using (var tx = connection.BeginTransaction())
+        {
+            RawInsertBaseline.Insert(connection, tx, Rows());
             foreach (var (name, c) in counts)
                 Exec(connection, $"INSERT INTO EventStats (Name, Count, LastSeen) VALUES ('{name}', {c.Count}, {c.Last})", tx);
             tx.Commit();

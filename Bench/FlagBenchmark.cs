@@ -138,34 +138,7 @@ public static class FlagBenchmark
 
     private static async Task<Result> RunAsync(HttpClient client, int connections, TimeSpan duration, Func<int, long, HttpRequestMessage> request)
     {
-        var latencies = new List<double>[connections];
-        long errors = 0, requests = 0;
-        var stop = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, connections).Select(async c =>
-        {
-            var mine = latencies[c] = new List<double>(200_000);
-            long n = 0;
-            while (stop.Elapsed < duration)
-            {
-                using var message = request(c, n++);
-                var t = Stopwatch.GetTimestamp();
-                try
-                {
-                    using var response = await client.SendAsync(message);
-                    await response.Content.ReadAsByteArrayAsync();
-                    if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref errors);
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref errors);
-                }
-                mine.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-                Interlocked.Increment(ref requests);
-            }
-        }));
-        var elapsed = stop.Elapsed.TotalSeconds;
-        var all = latencies.SelectMany(l => l).Order().ToArray();
-        double Percentile(double p) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)(p * all.Length))];
-        return new Result(requests / elapsed, Percentile(0.5), Percentile(0.99), errors);
+        var r = await LoadGenerator.ClosedLoopAsync(client, connections, duration, request);
+        return new Result(r.RequestsPerSecond, r.P50Ms, r.P99Ms, r.Errors);
     }
 }

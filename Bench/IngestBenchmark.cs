@@ -75,31 +75,48 @@ public static class LoadGenerator
 
     private static async Task<LoadResult> Run(HttpClient client, int eventsPerRequest, int connections, TimeSpan duration, int round, bool measure)
     {
+        var r = await ClosedLoopAsync(client, connections, duration, (c, n) =>
+        {
+            var sb = new StringBuilder(eventsPerRequest * 200).Append("{\"batch\":[");
+            for (var i = 0; i < eventsPerRequest; i++)
+            {
+                if (i > 0) sb.Append(',');
+                var id = n * eventsPerRequest + i;
+                sb.Append("{\"event\":\"FEATURE_ENGAGED\",\"userId\":\"u").Append((id * 7919 + c) % 200_000)
+                  .Append("\",\"messageId\":\"r").Append(round).Append('-').Append(c).Append('-').Append(id)
+                  .Append("\",\"properties\":{\"featureName\":\"feature_").Append(id % 12).Append("\",\"clickTarget\":\"button\"}}");
+            }
+            sb.Append("]}");
+            return new HttpRequestMessage(HttpMethod.Post, "/ingest") { Content = new StringContent(sb.ToString(), Encoding.UTF8, "application/json") };
+        });
+        if (!measure) return new LoadResult(0, 0, 0, 0, r.Errors, 0);
+        return new LoadResult(r.RequestsPerSecond, (r.Requests - r.Errors) * eventsPerRequest / r.Seconds, r.P50Ms, r.P99Ms, r.Errors, 0);
+    }
+
+    public sealed record ClosedLoopResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Errors, double Seconds);
+
+    /// <summary>
+    /// <paramref name="connections"/> loops, each sending its next request (built by
+    /// <paramref name="request"/> from the loop's index and its request count) when the previous
+    /// one is answered, for <paramref name="duration"/>; anything but 200 counts as an error.
+    /// </summary>
+    public static async Task<ClosedLoopResult> ClosedLoopAsync(HttpClient client, int connections, TimeSpan duration,
+        Func<int, long, HttpRequestMessage> request)
+    {
         var latencies = new List<double>[connections];
         long errors = 0, requests = 0;
         var stop = Stopwatch.StartNew();
-        var tasks = Enumerable.Range(0, connections).Select(async c =>
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(async c =>
         {
-            var mine = latencies[c] = new List<double>(100_000);
-            var seq = 0L;
-            var sb = new StringBuilder(eventsPerRequest * 200);
+            var mine = latencies[c] = new List<double>(200_000);
+            long n = 0;
             while (stop.Elapsed < duration)
             {
-                sb.Clear().Append("{\"batch\":[");
-                for (var i = 0; i < eventsPerRequest; i++)
-                {
-                    if (i > 0) sb.Append(',');
-                    var id = seq++;
-                    sb.Append("{\"event\":\"FEATURE_ENGAGED\",\"userId\":\"u").Append((id * 7919 + c) % 200_000)
-                      .Append("\",\"messageId\":\"r").Append(round).Append('-').Append(c).Append('-').Append(id)
-                      .Append("\",\"properties\":{\"featureName\":\"feature_").Append(id % 12).Append("\",\"clickTarget\":\"button\"}}");
-                }
-                sb.Append("]}");
-                using var content = new StringContent(sb.ToString(), Encoding.UTF8, "application/json");
+                using var message = request(c, n++);
                 var t = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var response = await client.PostAsync("/ingest", content);
+                    using var response = await client.SendAsync(message);
                     await response.Content.ReadAsByteArrayAsync();
                     if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref errors);
                 }
@@ -110,14 +127,11 @@ public static class LoadGenerator
                 mine.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
                 Interlocked.Increment(ref requests);
             }
-        }).ToArray();
-        await Task.WhenAll(tasks);
+        }));
         var elapsed = stop.Elapsed.TotalSeconds;
-        if (!measure) return new LoadResult(0, 0, 0, 0, errors, 0);
         var all = latencies.SelectMany(l => l).Order().ToArray();
         double Percentile(double p) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)(p * all.Length))];
-        var ok = requests - errors;
-        return new LoadResult(requests / elapsed, ok * eventsPerRequest / elapsed, Percentile(0.50), Percentile(0.99), errors, 0);
+        return new ClosedLoopResult(requests / elapsed, Percentile(0.50), Percentile(0.99), requests, errors, elapsed);
     }
 }
 

@@ -28,34 +28,41 @@ public static class RawInsertBaseline
         var rows_ = EventRows.Generate(rows, seed: 1).ToArray();
         var sw = Stopwatch.StartNew();
         using (var tx = connection.BeginTransaction())
-        using (var cmd = connection.CreateCommand())
         {
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO Events (MessageId, Name, UserId, Timestamp, ReceivedAt, Properties) VALUES ($m, $n, $u, $t, $r, $p)";
-            var m = cmd.Parameters.Add("$m", SqliteType.Text);
-            var n = cmd.Parameters.Add("$n", SqliteType.Text);
-            var u = cmd.Parameters.Add("$u", SqliteType.Integer);
-            var t = cmd.Parameters.Add("$t", SqliteType.Integer);
-            var r = cmd.Parameters.Add("$r", SqliteType.Integer);
-            var p = cmd.Parameters.Add("$p", SqliteType.Text);
-            cmd.Prepare();
-            foreach (var row in rows_)
-            {
-                m.Value = row.MessageId;
-                n.Value = row.Name;
-                u.Value = row.UserId;
-                t.Value = row.Timestamp;
-                r.Value = row.Timestamp;
-                p.Value = row.Properties;
-                cmd.ExecuteNonQuery();
-            }
+            Insert(connection, tx, rows_);
             tx.Commit();
         }
         return rows / sw.Elapsed.TotalSeconds;
     }
+
+    /// <summary>Inserts the rows into Events with one prepared INSERT, inside the caller's transaction.</summary>
+    public static void Insert(SqliteConnection connection, SqliteTransaction tx, IEnumerable<EventRow> rows)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "INSERT INTO Events (MessageId, Name, UserId, Timestamp, ReceivedAt, Properties) VALUES ($m, $n, $u, $t, $r, $p)";
+        var m = cmd.Parameters.Add("$m", SqliteType.Text);
+        var n = cmd.Parameters.Add("$n", SqliteType.Text);
+        var u = cmd.Parameters.Add("$u", SqliteType.Integer);
+        var t = cmd.Parameters.Add("$t", SqliteType.Integer);
+        var r = cmd.Parameters.Add("$r", SqliteType.Integer);
+        var p = cmd.Parameters.Add("$p", SqliteType.Text);
+        cmd.Prepare();
+        foreach (var row in rows)
+        {
+            m.Value = row.MessageId;
+            n.Value = row.Name;
+            u.Value = row.UserId;
+            t.Value = row.Timestamp;
+            r.Value = row.ReceivedAt ?? row.Timestamp;
+            p.Value = row.Properties;
+            cmd.ExecuteNonQuery();
+        }
+    }
 }
 
-public sealed record EventRow(string MessageId, string Name, long UserId, long Timestamp, string Properties);
+/// <summary>An Events row; ReceivedAt defaults to the timestamp.</summary>
+public sealed record EventRow(string MessageId, string Name, long UserId, long Timestamp, string Properties, long? ReceivedAt = null);
 
 /// <summary>Event rows shaped like real traffic: random message ids, 200,000 users, time-ordered.</summary>
 public static class EventRows
