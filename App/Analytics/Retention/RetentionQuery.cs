@@ -26,10 +26,42 @@ public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFacto
         var currentWeek = UtcCalendar.WeekIndex(clock.GetUtcNow().ToUnixTimeMilliseconds());
         var horizonDay = ((currentWeek + 1) * UtcCalendar.WeekMs - UtcCalendar.WeekShiftMs) / UtcCalendar.DayMs;
 
-        // From the user-day rollup plus the events above its watermark, in one snapshot: one pass
-        // over the rollup in key order (each user's days in order, the covering primary key, no
-        // sort), each user's tail days merged in. A user's first day is their cohort's; each ISO
-        // week (index = (day + 3) / 7) with a day of theirs before the horizon counts them once.
+        // Identities cut in one range per core (the last open-ended), each counted on its own
+        // connection and merged: a user's days all sit in one range.
+        long maxUser;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            maxUser = await db.TrackedUsers.MaxAsync(u => (long?)u.Id, ct) ?? 0;
+        var parts = Math.Clamp(Environment.ProcessorCount, 1, 8);
+        var span = maxUser / parts + 1;
+        var counted = await Task.WhenAll(Enumerable.Range(0, parts).Select(i => Task.Run(() => CountAsync(
+            i == 0 ? long.MinValue : i * span, i == parts - 1 ? long.MaxValue : (i + 1) * span - 1, fromDay, toDay, horizonDay, ct), ct)));
+        var cells = new Dictionary<(long Cohort, long Week), int>();
+        foreach (var part in counted)
+            foreach (var (key, users) in part)
+                cells[key] = cells.GetValueOrDefault(key) + users;
+
+        var cohorts = new List<RetentionCohort>();
+        for (var c = UtcCalendar.WeekIndex(from); c <= UtcCalendar.WeekIndex(to); c++)
+        {
+            var size = cells.GetValueOrDefault((c, c));
+            var retention = new List<double?>();
+            for (var w = c; w <= currentWeek; w++)
+                retention.Add(size == 0 ? null : (double)cells.GetValueOrDefault((c, w)) / size);
+            cohorts.Add(new RetentionCohort(UtcCalendar.WeekStartOfIndex(c), size, retention));
+        }
+        return new RetentionResult(cohorts);
+    }
+
+    /// <summary>
+    /// The cohort cells of the identities in [<paramref name="loUser"/>, <paramref name="hiUser"/>]
+    /// from the user-day rollup plus the events above its watermark, in one snapshot: one pass over
+    /// the rollup in key order (each user's days in order, the covering primary key, no sort), each
+    /// user's tail days merged in. A user's first day is their cohort's; each ISO week (index =
+    /// (day + 3) / 7) with a day of theirs before the horizon counts them once.
+    /// </summary>
+    private async Task<Dictionary<(long Cohort, long Week), int>> CountAsync(long loUser, long hiUser, long fromDay, long toDay,
+        long horizonDay, CancellationToken ct)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var snapshot = await Rollup.BeginSnapshotAsync(db, ct);
         var (connection, transaction) = (db.Database.GetDbConnection(), snapshot.GetDbTransaction());
@@ -38,8 +70,11 @@ public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFacto
         {
             cmd.Transaction = transaction;
             cmd.CommandText = $"""
-                SELECT e."UserId", e."Timestamp" / {UtcCalendar.DayMs} FROM "Events" AS e, ({Rollup.Watermark}) AS w WHERE e."Id" > w."Id"
+                SELECT e."UserId", e."Timestamp" / {UtcCalendar.DayMs} FROM "Events" AS e, ({Rollup.Watermark}) AS w
+                WHERE e."Id" > w."Id" AND +e."UserId" BETWEEN $lo AND $hi
                 """;
+            EventRanges.Add(cmd, "$lo", loUser);
+            EventRanges.Add(cmd, "$hi", hiUser);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (reader.Read())
             {
@@ -76,7 +111,9 @@ public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFacto
         await using (var cmd = connection.CreateCommand())
         {
             cmd.Transaction = transaction;
-            cmd.CommandText = """SELECT "UserId", "Day" FROM "UserDays" ORDER BY "UserId", "Day" """;
+            cmd.CommandText = """SELECT "UserId", "Day" FROM "UserDays" WHERE "UserId" BETWEEN $lo AND $hi ORDER BY "UserId", "Day" """;
+            EventRanges.Add(cmd, "$lo", loUser);
+            EventRanges.Add(cmd, "$hi", hiUser);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             var (user, days, n) = (long.MinValue, new List<long>(), 0);
             while (reader.Read())
@@ -94,16 +131,6 @@ public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFacto
             if (days.Count > 0) CountWithTail(user, days);
         }
         foreach (var days in tail.Values) Count([.. days]);
-
-        var cohorts = new List<RetentionCohort>();
-        for (var c = UtcCalendar.WeekIndex(from); c <= UtcCalendar.WeekIndex(to); c++)
-        {
-            var size = cells.GetValueOrDefault((c, c));
-            var retention = new List<double?>();
-            for (var w = c; w <= currentWeek; w++)
-                retention.Add(size == 0 ? null : (double)cells.GetValueOrDefault((c, w)) / size);
-            cohorts.Add(new RetentionCohort(UtcCalendar.WeekStartOfIndex(c), size, retention));
-        }
-        return new RetentionResult(cohorts);
+        return cells;
     }
 }
