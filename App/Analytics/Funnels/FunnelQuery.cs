@@ -236,7 +236,7 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     /// </summary>
     private async Task<Rows[]> ReadAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
     {
-        var parts = Workers;
+        var parts = Rollup.ReadWorkers;
         var span = Math.Max(1, (endMs - fromMs + parts - 1) / parts);
         var results = new Rows[parts];
         // Each part on a thread pool thread of its own: the reads complete synchronously.
@@ -247,8 +247,6 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         }, ct)));
         return results;
     }
-
-    private static int Workers => Math.Clamp(Environment.ProcessorCount, 1, 8);
 
     private async Task<Rows> ReadPartAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
     {
@@ -286,7 +284,7 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     private async Task<List<UserReach>> MatchPackedAsync(List<FunnelStepSpec> names, int[] stepName, Range range, CancellationToken ct)
     {
         var (next, chunks) = (-1, 0);
-        var found = await Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(async () =>
+        var found = await Task.WhenAll(Enumerable.Range(0, Rollup.ReadWorkers).Select(_ => Task.Run(async () =>
         {
             var reached = new List<UserReach>();
             await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -356,24 +354,12 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
                 Chunks = (int)((long)users.ExecuteScalar()! / ChunkUsers) + 1;
             }
 
-            using var tail = connection.CreateCommand();
-            tail.Transaction = transaction;
-            tail.CommandText = $"""
-                SELECT e."Name", e."UserId", e."Timestamp" FROM "Events" AS e, ({Rollup.Watermark}) AS w
-                WHERE e."Id" > w."Id" AND e."Name" || '' IN ({string.Join(", ", names.Select((_, i) => $"$n{i}"))})
-                  AND +e."Timestamp" >= $from AND +e."Timestamp" < $end
-                """;
-            for (var i = 0; i < names.Count; i++) EventRanges.Add(tail, $"$n{i}", names[i].Event);
-            EventRanges.Add(tail, "$from", range.FromMs);
-            EventRanges.Add(tail, "$end", range.ReadEndMs);
-            using var reader = tail.ExecuteReader();
-            while (reader.Read())
+            EventTimes.ReadTail(connection, transaction, names.Select(n => n.Event).ToList(), range.FromMs, range.ReadEndMs, (name, user, ts) =>
             {
-                var (name, user) = (names.FindIndex(n => n.Event == reader.GetString(0)), reader.GetInt64(1));
                 var chunk = user / ChunkUsers;
                 if (!_tail.TryGetValue(chunk, out var list)) _tail[chunk] = list = [];
-                list.Add((name, user, reader.GetInt64(2)));
-            }
+                list.Add((name, user, ts));
+            });
         }
 
         /// <summary>The chunk's events per name, users as indexes from the chunk's first identity; other names only starters' events in their windows.</summary>

@@ -31,7 +31,7 @@ public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFacto
         long maxUser;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
             maxUser = await db.TrackedUsers.MaxAsync(u => (long?)u.Id, ct) ?? 0;
-        var parts = Math.Clamp(Environment.ProcessorCount, 1, 8);
+        var parts = Rollup.ReadWorkers;
         var span = maxUser / parts + 1;
         var counted = await Task.WhenAll(Enumerable.Range(0, parts).Select(i => Task.Run(() => CountAsync(
             i == 0 ? long.MinValue : i * span, i == parts - 1 ? long.MaxValue : (i + 1) * span - 1, fromDay, toDay, horizonDay, ct), ct)));

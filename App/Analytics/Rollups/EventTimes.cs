@@ -140,16 +140,37 @@ public static class EventTimes
             while (reader.Read())
                 Decode(reader.GetFieldValue<byte[]>(0), ref sink);
         }
-        using (var cmd = Command(connection, transaction, $"""
-            SELECT e."UserId", e."Timestamp" FROM "Events" AS e, ({Rollup.Watermark}) AS w
-            WHERE e."Id" > w."Id" AND e."Name" || '' = $name AND +e."Timestamp" >= $from AND +e."Timestamp" < $end
-            """, "$name", "$from", "$end"))
+        var tail = sink;
+        ReadTail(connection, transaction, [name], fromMs, endMs, (_, user, ts) =>
         {
-            (cmd.Parameters["$name"].Value, cmd.Parameters["$from"].Value, cmd.Parameters["$end"].Value) = (name, fromMs, endMs);
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
-                if (sink.User(reader.GetInt64(0), []))
-                    sink.Add(reader.GetInt64(1));
+            if (tail.User(user, [])) tail.Add(ts);
+        });
+        sink = tail;
+    }
+
+    /// <summary>
+    /// Hands <paramref name="each"/> (name index, UserId, timestamp) of every event above the rollup
+    /// watermark named one of <paramref name="names"/> with its timestamp in
+    /// [<paramref name="fromMs"/>, <paramref name="endMs"/>), in the caller's read transaction.
+    /// The rowid range above the watermark is read, not the name index, which would visit every such event.
+    /// </summary>
+    public static void ReadTail(DbConnection connection, DbTransaction transaction, IReadOnlyList<string> names, long fromMs, long endMs,
+        Action<int, long, long> each)
+    {
+        var parameters = names.Select((_, i) => $"$n{i}").ToArray();
+        using var cmd = Command(connection, transaction, $"""
+            SELECT e."Name", e."UserId", e."Timestamp" FROM "Events" AS e, ({Rollup.Watermark}) AS w
+            WHERE e."Id" > w."Id" AND e."Name" || '' IN ({string.Join(", ", parameters)}) AND +e."Timestamp" >= $from AND +e."Timestamp" < $end
+            """, [.. parameters, "$from", "$end"]);
+        for (var i = 0; i < names.Count; i++) cmd.Parameters[parameters[i]].Value = names[i];
+        (cmd.Parameters["$from"].Value, cmd.Parameters["$end"].Value) = (fromMs, endMs);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            var name = reader.GetString(0);
+            var index = 0;
+            while (names[index] != name) index++;
+            each(index, reader.GetInt64(1), reader.GetInt64(2));
         }
     }
 

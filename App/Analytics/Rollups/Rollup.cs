@@ -33,6 +33,9 @@ public static class Rollup
     /// <summary>The SQL of a day number from a Unix-millisecond timestamp column.</summary>
     internal static string Day(string column) => $"{column} / {UtcCalendar.DayMs}";
 
+    /// <summary>How many connections a query cut in parts reads on at once: one per core, at most 8.</summary>
+    internal static int ReadWorkers => Math.Clamp(Environment.ProcessorCount, 1, 8);
+
     internal const string Watermark = """SELECT COALESCE(MAX("Watermark"), 0) AS "Id" FROM "RollupState" """;
 
     /// <summary>
