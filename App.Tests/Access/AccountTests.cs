@@ -91,6 +91,75 @@ public sealed class AccountTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SignIn_ManyWrongPasswordsAtOnce_OnlyTheBudgetIsChecked()
+    {
+        var (userName, _) = await _factory.CreatePersonAsync(AccountRoles.Viewer);
+        var clients = Enumerable.Range(0, 12).Select(_ => _factory.CreateBrowserLikeClient()).ToList();
+        var forms = new List<Dictionary<string, string>>();
+        foreach (var client in clients)
+        {
+            var form = LoginForm.HiddenFields(await client.GetStringAsync("/account/login"));
+            form["Input.UserName"] = userName;
+            form["Input.Password"] = "Wrong-Pass-999";
+            forms.Add(form);
+        }
+
+        var answers = await Task.WhenAll(clients.Select((client, i) => Task.Run(async () =>
+        {
+            using var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(forms[i]));
+            return await response.Content.ReadAsStringAsync();
+        })));
+
+        Assert.Equal(SignInThrottle.MaxFailures, answers.Count(a => a.Contains("The user name or password is not correct.", StringComparison.Ordinal)));
+        Assert.Equal(clients.Count - SignInThrottle.MaxFailures, answers.Count(a => a.Contains("Too many failed sign-ins", StringComparison.Ordinal)));
+        foreach (var client in clients) client.Dispose();
+    }
+
+    [Fact]
+    public async Task SignIn_UnknownUserAndWrongPassword_AnswerAfterTheSameTime()
+    {
+        var (userName, _) = await _factory.CreatePersonAsync(AccountRoles.Viewer);
+        async Task<long> TimeAsync(string name)
+        {
+            using var client = _factory.CreateBrowserLikeClient();
+            var path = "/account/login";
+            var form = LoginForm.HiddenFields(await client.GetStringAsync(path));
+            form["Input.UserName"] = name;
+            form["Input.Password"] = "Wrong-Pass-999";
+            var clock = Stopwatch.StartNew();
+            using var response = await client.PostAsync(path, new FormUrlEncodedContent(form));
+            Assert.Contains("The user name or password is not correct.", await response.Content.ReadAsStringAsync());
+            return clock.ElapsedMilliseconds;
+        }
+
+        var known = new List<long>();
+        var unknown = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            known.Add(await TimeAsync(userName));
+            unknown.Add(await TimeAsync($"nobody-{i}"));
+        }
+
+        // Both wait out the whole delay from the request's start, the password hash included.
+        Assert.All(known.Concat(unknown), ms => Assert.True(ms >= FailureDelayMs, $"answered after {ms} ms"));
+        var gap = Math.Abs(known.Order().ElementAt(1) - unknown.Order().ElementAt(1));
+        Assert.True(gap < 100, $"known user {string.Join("/", known)} ms, unknown {string.Join("/", unknown)} ms");
+    }
+
+    [Fact]
+    public async Task SignIn_UserNameOver256Characters_IsRefusedBeforeAnyCheck()
+    {
+        using var client = _factory.CreateBrowserLikeClient();
+
+        using var signIn = await DashboardFactory.SignInAsync(client, new string('a', AccountLimits.MaxUserNameLength + 1), "Wrong-Pass-999");
+
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.Contains("A user name has at most 256 characters.", await signIn.Content.ReadAsStringAsync());
+        Assert.Contains("at most 256", Assert.Single(await _factory.Services.GetRequiredService<PeopleAdmin>()
+            .CreateAsync(new string('b', AccountLimits.MaxUserNameLength + 1), AccountRoles.Viewer, "Person-Pass-42")));
+    }
+
+    [Fact]
     public async Task SignIn_NoAntiforgeryToken_IsRefused()
     {
         using var client = _factory.CreateBrowserLikeClient();
@@ -123,6 +192,37 @@ public sealed class AccountTests : IAsyncLifetime
         using var after = await client.GetAsync("/");
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
         Assert.StartsWith("/account/login", PathOf(after.Headers.Location));
+    }
+
+    [Fact]
+    public async Task SignOut_CopiedSessionCookie_StopsWorkingToo()
+    {
+        var (userName, password) = await _factory.CreatePersonAsync(AccountRoles.Viewer);
+        using var client = _factory.CreateBrowserLikeClient();
+        using var signIn = await DashboardFactory.SignInAsync(client, userName, password);
+        var cookie = string.Join("; ", signIn.Headers.GetValues("Set-Cookie")
+            .Where(c => c.StartsWith("dashboard.session", StringComparison.Ordinal))
+            .Select(c => c[..c.IndexOf(';')]));
+        Assert.Contains("secure", signIn.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("dashboard.session", StringComparison.Ordinal)), StringComparison.OrdinalIgnoreCase);
+        async Task<HttpStatusCode> ReplayAsync()
+        {
+            using var copy = _factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+            {
+                BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = false,
+            });
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            request.Headers.Add("Cookie", cookie);
+            using var response = await copy.SendAsync(request);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, await ReplayAsync());
+        var token = LoginForm.HiddenFields(await client.GetStringAsync("/account/password"))["__RequestVerificationToken"];
+
+        using var signOut = await client.PostAsync("/account/logout",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, await ReplayAsync());
     }
 
     [Fact]
@@ -185,6 +285,14 @@ public sealed class AccountTests : IAsyncLifetime
         Assert.Contains(logs, l => l.Contains("/ingest", StringComparison.Ordinal)); // request logging did run
         foreach (var secret in new[] { password, "Wrong-Pass-999", DashboardFactory.AdminPassword, created, DashboardFactory.WriteKey, DashboardFactory.ReadKey, "wk_made_up_key" })
             Assert.DoesNotContain(logs, l => l.Contains(secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task People_UserNameLikeAnApiKeysAuditName_IsRefused()
+    {
+        var errors = await _factory.Services.GetRequiredService<PeopleAdmin>().CreateAsync("Key:deploy pipeline (ak_1f2e)", AccountRoles.Admin, "Person-Pass-42");
+
+        Assert.Contains("may not start with \"key:\"", Assert.Single(errors));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Dashboard.Access;
 using Dashboard.Tests.TestSupport;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Dashboard.Tests.Access;
 
@@ -31,7 +32,8 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
         Assert.Equal(SecurityHeaders.ContentSecurityPolicy, csp);
         Assert.Contains("script-src 'self';", csp);
         Assert.Contains("style-src 'self' 'unsafe-inline';", csp);
-        Assert.Contains("connect-src 'self' ws: wss:;", csp);
+        Assert.Contains("connect-src 'self';", csp);
+        Assert.DoesNotContain("ws:", csp);
         Assert.Contains("img-src 'self' data:;", csp);
         Assert.Contains("frame-ancestors 'none'", csp);
     }
@@ -50,6 +52,37 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
         var scripts = System.Text.RegularExpressions.Regex.Matches(html, "<script\\b[^>]*>").Select(m => m.Value).ToList();
         Assert.NotEmpty(scripts);
         Assert.All(scripts, s => Assert.Contains(" src=", s));
+    }
+
+    [Fact]
+    public async Task Https_OutsideDevelopment_SendsHstsAndSecureCookies()
+    {
+        using var client = _factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+        {
+            BaseAddress = new Uri("https://dashboard.example"), AllowAutoRedirect = false,
+        });
+
+        using var response = await client.GetAsync("/account/login");
+
+        Assert.Equal("max-age=31536000", Header(response, "Strict-Transport-Security"));
+        var antiforgery = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal));
+        Assert.Contains("; secure", antiforgery, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Development_PlainHttp_HasNoHstsAndCookiesWithoutSecure()
+    {
+        await using var development = _factory.WithWebHostBuilder(b => b.UseEnvironment("Development"));
+        using var client = development.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+        {
+            BaseAddress = new Uri("http://dashboard.example"), AllowAutoRedirect = false,
+        });
+
+        using var response = await client.GetAsync("/account/login");
+
+        Assert.False(response.Headers.Contains("Strict-Transport-Security"));
+        var antiforgery = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal));
+        Assert.DoesNotContain("; secure", antiforgery, StringComparison.OrdinalIgnoreCase);
     }
 
     private static string Header(HttpResponseMessage response, string name) =>

@@ -17,10 +17,10 @@ public sealed class SignInThrottleTests
     public void IsAllowed_FiveFailuresFromOneAddress_BlocksOnlyThatAddressAndName()
     {
         var throttle = NewThrottle();
-        for (var i = 0; i < SignInThrottle.MaxFailures - 1; i++) throttle.RecordFailure("198.51.100.1", "admin");
+        for (var i = 0; i < SignInThrottle.MaxFailures - 1; i++) throttle.TryReserve("198.51.100.1", "admin");
         Assert.True(throttle.IsAllowed("198.51.100.1", "admin"));
 
-        throttle.RecordFailure("198.51.100.1", "admin");
+        throttle.TryReserve("198.51.100.1", "admin");
 
         Assert.False(throttle.IsAllowed("198.51.100.1", "admin"));
         Assert.False(throttle.IsAllowed("198.51.100.1", " ADMIN "));
@@ -34,7 +34,7 @@ public sealed class SignInThrottleTests
         var throttle = NewThrottle();
         for (var i = 0; i < SignInThrottle.MaxFailures; i++)
         {
-            throttle.RecordFailure("198.51.100.1", "admin");
+            throttle.TryReserve("198.51.100.1", "admin");
             _clock.Now += TimeSpan.FromSeconds(10);
         }
         Assert.False(throttle.IsAllowed("198.51.100.1", "admin"));
@@ -50,7 +50,7 @@ public sealed class SignInThrottleTests
     public void IsAllowed_ManyNamesFromOneAddress_HitsTheAddressBudget()
     {
         var throttle = NewThrottle();
-        for (var i = 0; i < SignInThrottle.MaxFailuresPerAddress; i++) throttle.RecordFailure("198.51.100.1", $"user{i}");
+        for (var i = 0; i < SignInThrottle.MaxFailuresPerAddress; i++) throttle.TryReserve("198.51.100.1", $"user{i}");
 
         Assert.False(throttle.IsAllowed("198.51.100.1", "someone-new"));
         Assert.True(throttle.IsAllowed("198.51.100.7", "someone-new"));
@@ -60,11 +60,38 @@ public sealed class SignInThrottleTests
     public void RecordSuccess_ClearsTheCountForThatName()
     {
         var throttle = NewThrottle();
-        for (var i = 0; i < SignInThrottle.MaxFailures - 1; i++) throttle.RecordFailure("198.51.100.1", "admin");
+        for (var i = 0; i < SignInThrottle.MaxFailures - 1; i++) throttle.TryReserve("198.51.100.1", "admin");
 
-        throttle.RecordSuccess("198.51.100.1", "admin");
-        throttle.RecordFailure("198.51.100.1", "admin");
+        var attempt = throttle.TryReserve("198.51.100.1", "admin");
+        Assert.NotNull(attempt);
+        throttle.RecordSuccess(attempt.Value);
+        throttle.TryReserve("198.51.100.1", "admin");
 
         Assert.True(throttle.IsAllowed("198.51.100.1", "admin"));
+    }
+
+    [Fact]
+    public void TryReserve_NoRoomLeft_ReturnsNullAndCountsNothing()
+    {
+        var throttle = NewThrottle();
+        for (var i = 0; i < SignInThrottle.MaxFailures; i++) Assert.NotNull(throttle.TryReserve("198.51.100.1", "admin"));
+
+        Assert.Null(throttle.TryReserve("198.51.100.1", "admin"));
+        // The refused attempt did not use up the address budget: other names still have all but five.
+        for (var i = 0; i < SignInThrottle.MaxFailuresPerAddress - SignInThrottle.MaxFailures; i++)
+            Assert.NotNull(throttle.TryReserve("198.51.100.1", $"user{i}"));
+        Assert.Null(throttle.TryReserve("198.51.100.1", "one-more"));
+    }
+
+    [Fact]
+    public void TryReserve_ManyThreadsAtOnce_GrantsExactlyTheBudget()
+    {
+        var throttle = NewThrottle();
+        var granted = 0;
+        Parallel.For(0, 200, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            if (throttle.TryReserve("198.51.100.1", "admin") is not null) Interlocked.Increment(ref granted);
+        });
+        Assert.Equal(SignInThrottle.MaxFailures, granted);
     }
 }

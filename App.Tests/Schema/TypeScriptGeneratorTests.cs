@@ -117,6 +117,27 @@ public sealed class TypeScriptGeneratorTests
     }
 
     [Fact]
+    public void Generate_ControlCharactersInNamesAndValues_AreEscapedSoEveryStringStaysOnItsLine()
+    {
+        var def = Definition("LINE\nBREAK", new PropertyDefinition
+        {
+            Name = "tab\there",
+            Type = PropertyType.Enum,
+            Required = true,
+            Description = "a bell \u0007 and a\u2028separator",
+            EnumValues = ["cr\rlf\n", "nul\0", "sep\u2028arator"],
+        });
+
+        var ts = Lf(TypeScriptGenerator.Generate([def]));
+
+        Assert.Contains("  event: 'LINE\\u000aBREAK';\n", ts);
+        Assert.Contains("    'tab\\u0009here': 'cr\\u000dlf\\u000a' | 'nul\\u0000' | 'sep\\u2028arator';\n", ts);
+        Assert.Contains("    /** a bell   and a separator */\n", ts);
+        Assert.DoesNotContain(ts, c => char.IsControl(c) && c != '\n');
+        Assert.DoesNotContain('\u2028', ts);
+    }
+
+    [Fact]
     public void Generate_EventNamesWithPunctuation_BecomePascalCaseInterfaces()
     {
         var ts = Lf(TypeScriptGenerator.Generate([Definition("checkout.completed"), Definition("3d-view")]));

@@ -61,6 +61,8 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         _kestrel = kestrel;
         _scheduleJobs = scheduleJobs;
         if (kestrel) UseKestrel(0);
+        // Outside Development the session and antiforgery cookies are Secure, so in-memory clients speak HTTPS.
+        ClientOptions.BaseAddress = new Uri("https://localhost");
     }
 
     public string DatabasePath { get; }
@@ -100,7 +102,7 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
     /// <summary>A client that keeps cookies and does not follow redirects, on TestServer or Kestrel.</summary>
     public HttpClient CreateBrowserLikeClient()
     {
-        if (!_kestrel) return CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        if (!_kestrel) return CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = ClientOptions.BaseAddress, AllowAutoRedirect = false, HandleCookies = true });
         var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new System.Net.CookieContainer() };
         return new HttpClient(handler) { BaseAddress = ServerAddress };
     }

@@ -11,11 +11,14 @@ public static class AccountEndpoints
 {
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/account/logout", async (HttpContext http, SignInManager<IdentityUser> signIn, IAntiforgery antiforgery) =>
+        app.MapPost("/account/logout", async (HttpContext http, SignInManager<IdentityUser> signIn, UserManager<IdentityUser> users, IAntiforgery antiforgery) =>
             {
                 // Checked here rather than by the middleware so a missing token is a plain 400, not an unreadable form.
                 if (!await antiforgery.IsRequestValidAsync(http))
                     return Results.Json(new AccessError("the sign-out form's antiforgery token is missing or not valid"), statusCode: StatusCodes.Status400BadRequest);
+                // A new security stamp ends every session of this user, so a copied cookie stops working too.
+                if (await users.GetUserAsync(http.User) is { } user)
+                    await users.UpdateSecurityStampAsync(user);
                 await signIn.SignOutAsync();
                 return Results.LocalRedirect("/account/login");
             })

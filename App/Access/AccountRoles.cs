@@ -11,6 +11,13 @@ public static class AccountRoles
     public const string BootstrapAdmin = "admin";
 }
 
+/// <summary>Longest user name and password the sign-in form and the people page take (user names like other ids).</summary>
+public static class AccountLimits
+{
+    public const int MaxUserNameLength = 256;
+    public const int MaxPasswordLength = 1024;
+}
+
 /// <summary>
 /// Authorization policies. Pages and the jobs dashboard only look at the session cookie; the
 /// read endpoints accept either a session or an API key with the read (or admin) role.

@@ -8,7 +8,8 @@ namespace Dashboard.Access;
 /// <summary>
 /// Authenticates a request by the API key in its <c>Authorization</c> header and maps the key's
 /// role (write, client, read, admin) to the <see cref="RoleClaim"/> claim. The key itself is never
-/// put in a claim or a log line; the name claim is the key's name.
+/// put in a claim or a log line; the name claim is the key's
+/// <see cref="ApiKeyIdentity.AuditName"/>, which audits record as the actor.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys)
@@ -23,7 +24,7 @@ public sealed class ApiKeyAuthenticationHandler(
         if (key is null) return Task.FromResult(AuthenticateResult.NoResult());
         if (keys.Find(key) is not { } found) return Task.FromResult(AuthenticateResult.Fail("the API key is not valid"));
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, found.Name), new Claim(RoleClaim, found.Role)],
+            [new Claim(ClaimTypes.Name, found.AuditName), new Claim(RoleClaim, found.Role)],
             SchemeName, ClaimTypes.Name, RoleClaim);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }

@@ -29,6 +29,9 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
 {
     private volatile Dictionary<string, ApiKeyIdentity> _byHash = new(StringComparer.Ordinal);
 
+    /// <summary>How much of a created key is kept in plain text to tell keys apart (the role letter, "k_" and four random characters).</summary>
+    public const int PrefixLength = 7;
+
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     public string? FindRole(string? key) => Find(key)?.Role;
@@ -60,13 +63,16 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
         var map = new Dictionary<string, ApiKeyIdentity>(StringComparer.Ordinal);
         foreach (var k in configuration.GetSection("Auth:ApiKeys").Get<List<ConfiguredApiKey>>() ?? [])
         {
-            if (k.Key.Length > 0 && ApiRoles.All.Contains(k.Role)) map[Hash(k.Key)] = new ApiKeyIdentity(k.Role, $"configured {k.Role} key");
+            if (k.Key.Length > 0 && ApiRoles.All.Contains(k.Role)) map[Hash(k.Key)] = new ApiKeyIdentity(k.Role, $"configured {k.Role} key", ConfiguredPrefix(k.Key));
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         foreach (var k in await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).ToListAsync(ct))
-            map[k.Hash] = new ApiKeyIdentity(k.Role, k.Name);
+            map[k.Hash] = new ApiKeyIdentity(k.Role, k.Name, k.Prefix);
         _byHash = map;
     }
+
+    /// <summary>At most a quarter of a configured key (they may be short), so the part shown in audits gives little away.</summary>
+    private static string ConfiguredPrefix(string key) => key[..Math.Min(PrefixLength, key.Length / 4)];
 
     /// <summary>Creates a key, stores its hash and returns the key itself: the only time it is visible.</summary>
     public async Task<string> CreateAsync(string name, string role, CancellationToken ct = default)
@@ -80,7 +86,7 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
             db.ApiKeys.Add(new ApiKeyRecord
             {
                 Name = name,
-                Prefix = key[..7],
+                Prefix = key[..PrefixLength],
                 Hash = Hash(key),
                 Role = role,
                 CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
@@ -116,6 +122,13 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
     }
 }
 
-public sealed record ApiKeyIdentity(string Role, string Name);
+/// <param name="Prefix">The key's first characters, as the keys page shows them.</param>
+public sealed record ApiKeyIdentity(string Role, string Name, string Prefix)
+{
+    /// <summary>How the key appears as an actor in audits, e.g. <c>key:deploy pipeline (ak_1f2e)</c>; no person's name can look like it.</summary>
+    public string AuditName => $"{AuditNamePrefix}{Name} ({Prefix})";
+
+    public const string AuditNamePrefix = "key:";
+}
 
 public sealed record ApiKeyRow(int Id, string Name, string Prefix, string Role, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);

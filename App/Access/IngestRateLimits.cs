@@ -61,7 +61,7 @@ public static class IngestRateLimits
         var key = readKey(http.Request);
         if (key is not null && http.RequestServices.GetRequiredService<ApiKeyStore>().FindRole(key) is not null)
             return "key:" + ApiKeyStore.Hash(key);
-        return "address:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        return "address:" + ClientAddress.PartitionKey(http.Connection.RemoteIpAddress);
     }
 
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken ct)

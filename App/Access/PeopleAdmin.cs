@@ -46,6 +46,9 @@ public sealed class PeopleAdmin(IServiceScopeFactory scopes, IDbContextFactory<D
         {
             userName = userName.Trim();
             if (userName.Length == 0) return ["A user name is required."];
+            if (userName.Length > AccountLimits.MaxUserNameLength) return [$"A user name has at most {AccountLimits.MaxUserNameLength} characters."];
+            if (userName.StartsWith(ApiKeyIdentity.AuditNamePrefix, StringComparison.OrdinalIgnoreCase))
+                return [$"A user name may not start with \"{ApiKeyIdentity.AuditNamePrefix}\": audits name API keys that way."];
             if (!AccountRoles.All.Contains(role)) return [$"Unknown role '{role}'."];
             var user = new IdentityUser(userName);
             var created = await users.CreateAsync(user, password);

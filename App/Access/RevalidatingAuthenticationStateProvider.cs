@@ -23,11 +23,19 @@ public sealed class RevalidatingAuthenticationStateProvider(
     internal async Task<bool> IsCurrentAsync(ClaimsPrincipal principal)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        return await IsCurrentAsync(scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>(), principal,
+            options.Value.ClaimsIdentity.SecurityStampClaimType);
+    }
+
+    /// <summary>
+    /// The check itself, shared with the session cookie's validation on every request: signing out
+    /// and a changed password or role renew the stamp, so every cookie issued before stops working.
+    /// </summary>
+    internal static async Task<bool> IsCurrentAsync(UserManager<IdentityUser> users, ClaimsPrincipal principal, string stampClaimType)
+    {
         var user = await users.GetUserAsync(principal);
         if (user is null) return false;
         if (!users.SupportsUserSecurityStamp) return true;
-        var stamp = principal.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
-        return stamp == await users.GetSecurityStampAsync(user);
+        return principal.FindFirstValue(stampClaimType) == await users.GetSecurityStampAsync(user);
     }
 }

@@ -3,13 +3,14 @@ namespace Dashboard.Access;
 /// <summary>
 /// Headers sent with every response, errors included. The content security policy allows only
 /// this origin's scripts (Blazor and MudBlazor load theirs from files), inline styles (MudBlazor
-/// writes its theme and component styles inline), and the circuit's WebSocket.
+/// writes its theme and component styles inline), and connections to this origin only (the
+/// circuit's WebSocket is same-origin, which <c>'self'</c> covers).
 /// </summary>
 public static class SecurityHeaders
 {
     public const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-        "font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+        "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
     {

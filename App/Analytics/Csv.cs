@@ -3,7 +3,13 @@ using System.Text;
 
 namespace Dashboard.Analytics;
 
-/// <summary>RFC 4180 CSV: comma-separated, CRLF line ends, fields quoted when they hold a comma, quote or line break.</summary>
+/// <summary>
+/// RFC 4180 CSV: comma-separated, CRLF line ends, fields quoted when they hold a comma, quote or
+/// line break. Text cells come from ingested data (feature names, breakdown values), so a text cell
+/// that a spreadsheet would read as a formula (starting with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>,
+/// tab or carriage return) is prefixed with a single quote and quoted, as OWASP advises for CSV
+/// injection. Numbers, dates and booleans are written as they are, so a negative lift stays a number.
+/// </summary>
 public sealed class Csv
 {
     private readonly StringBuilder _text = new();
@@ -32,8 +38,11 @@ public sealed class Csv
             bool b => b ? "true" : "false",
             DateOnly day => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => value.ToString() ?? "",
+            _ => Neutralised(value.ToString() ?? ""),
         };
-        return text.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
+        return text.IndexOfAny([',', '"', '\r', '\n', '\t']) >= 0 || text.StartsWith('\'') ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
     }
+
+    private static string Neutralised(string text) =>
+        text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + text : text;
 }

@@ -50,9 +50,22 @@ public static class TypeScriptGenerator
         _ => "never",
     };
 
-    private static string Quote(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+    /// <summary>A single-quoted TypeScript string: backslash, quote, every control character and the two Unicode line separators escaped.</summary>
+    private static string Quote(string s)
+    {
+        var sb = new StringBuilder(s.Length + 2).Append('\'');
+        foreach (var c in s)
+        {
+            if (c is '\\' or '\'') sb.Append('\\').Append(c);
+            else if (char.IsControl(c) || c is '\u2028' or '\u2029') sb.Append($"\\u{(int)c:x4}");
+            else sb.Append(c);
+        }
+        return sb.Append('\'').ToString();
+    }
 
-    private static string Comment(string s) => s.Replace("*/", "* /").ReplaceLineEndings(" ");
+    /// <summary>Text for a one-line doc comment: it cannot close the comment or break the line.</summary>
+    private static string Comment(string s) =>
+        new string(s.Replace("*/", "* /").ReplaceLineEndings(" ").Select(c => char.IsControl(c) ? ' ' : c).ToArray());
 
     private static string PropertyName(string name) =>
         name.Length > 0 && (char.IsLetter(name[0]) || name[0] is '_' or '$') && name.All(c => char.IsLetterOrDigit(c) || c is '_' or '$')

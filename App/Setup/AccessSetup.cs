@@ -16,8 +16,10 @@ public static class AccessSetup
     /// <summary>The scheme of the read endpoints: the API key when an Authorization header is sent, else the session.</summary>
     public const string KeyOrSessionScheme = "KeyOrSession";
 
-    public static IServiceCollection AddDashboardAccess(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDashboardAccess(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
+        // Outside Development, cookies travel over HTTPS only (browsers treat http://localhost as secure too).
+        var secure = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
         services.Configure<AuthOptions>(configuration.GetSection("Auth"));
         services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
         services.AddSingleton<ApiKeyStore>();
@@ -64,8 +66,25 @@ public static class AccessSetup
             o.Cookie.Name = "dashboard.session";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = secure;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            // Every request checks the cookie's security stamp against the store (one indexed read), so
+            // a cookie stops working the moment its person signs out, changes password or role, or is
+            // removed; the framework's validator then refreshes the roles in the cookie once a minute.
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                var users = context.HttpContext.RequestServices.GetRequiredService<UserManager<IdentityUser>>();
+                var stampClaim = context.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<IdentityOptions>>()
+                    .Value.ClaimsIdentity.SecurityStampClaimType;
+                if (context.Principal is null || !await RevalidatingAuthenticationStateProvider.IsCurrentAsync(users, context.Principal, stampClaim))
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+                    return;
+                }
+                await SecurityStampValidator.ValidatePrincipalAsync(context);
+            };
             // A signed-in person without the role gets 403 and the status page, not a redirect loop.
             o.Events.OnRedirectToAccessDenied = context =>
             {
@@ -96,6 +115,10 @@ public static class AccessSetup
                 .RequireRole(AccountRoles.Viewer, AccountRoles.Admin)
                 .Build());
 
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = secure);
+        services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
+        ProxyHeaders.Configure(services);
+
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingAuthenticationStateProvider>();
 
@@ -109,6 +132,8 @@ public static class AccessSetup
     /// <summary>The access middleware, in order: rate limits, then who is asking, then what they may open.</summary>
     public static WebApplication UseDashboardAccess(this WebApplication app)
     {
+        if (ProxyHeaders.IsAddedByUs(app.Configuration)) app.UseForwardedHeaders();
+        if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();

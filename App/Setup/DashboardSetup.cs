@@ -16,7 +16,7 @@ public static class DashboardSetup
         services.AddSingleton(TimeProvider.System);
         services.AddDashboardData();
         services.AddDashboardIngest(builder.Configuration);
-        services.AddDashboardAccess(builder.Configuration);
+        services.AddDashboardAccess(builder.Configuration, builder.Environment);
         services.AddSingleton<OverviewQuery>();
         services.AddSingleton<EventDefinitionsQuery>();
         services.AddSingleton<QuarantineQuery>();

@@ -115,4 +115,18 @@ public sealed class FeatureEngagementQueryTests : IAsyncLifetime
         Assert.Equal("featureName,events,users,activeUsers,adoption,unused\r\n" +
                      "search,4,2,5,0.4,false\r\nexport,2,2,5,0.4,false\r\n(none),1,1,5,0.2,false\r\n", csv);
     }
+
+    [Fact]
+    public async Task GetFeaturesCsv_FeatureNameHoldingAFormula_IsServedAsText()
+    {
+        await new AnalyticsData(_factory.Services)
+            .Event("f1", "FEATURE_ENGAGED", "2026-03-06T10:00:00Z", new { featureName = "=HYPERLINK(\"http://evil.example\",\"x\")" })
+            .SaveAsync();
+        using var client = _factory.CreateReaderClient();
+
+        var csv = await client.GetCsvAsync("/api/insights/features?from=2026-03-06&to=2026-03-06&format=csv");
+
+        Assert.Equal("featureName,events,users,activeUsers,adoption,unused\r\n" +
+                     "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",1,1,1,1,false\r\n", csv);
+    }
 }
