@@ -62,4 +62,23 @@ public sealed class ExposureRecorderTests : IAsyncLifetime
         Assert.Equal(1_700_000_000_000, row.Timestamp);
         Assert.Equal(commits + 1, writer.Commits);
     }
+
+    [Fact]
+    public void Record_EndlessFreshTargetingKeys_KeepsItsMemoryBounded()
+    {
+        var recorder = _factory.Services.GetRequiredService<ExposureRecorder>();
+        var writer = _factory.Services.GetRequiredService<EventWriter>();
+        var key = new string('v', 240);
+        long most = 0;
+        for (var i = 0; i < 70_000; i++)
+        {
+            recorder.Record("flood", "flag", $"{key}{i:D10}", "on", 1_700_000_000_000);
+            most = Math.Max(most, recorder.RememberedBytes);
+        }
+
+        Assert.InRange(most, 1, ExposureRecorder.MaxRememberedBytes + 1_000);
+        Assert.InRange(recorder.Remembered, 0, ExposureRecorder.MaxRemembered);
+        // Exposures took no more than their share of the write queue.
+        Assert.InRange(writer.QueuedEvents, 0, 50_000 / 10);
+    }
 }

@@ -180,6 +180,18 @@ public sealed class OfrepEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Evaluate_TargetingKeyOver256Characters_IsAnInvalidContext()
+    {
+        var (ok, _) = await PostAsync("/ofrep/v1/evaluate/flags/checkout_v2", $$"""{ "context": { "targetingKey": "{{new string('k', 256)}}" } }""");
+        var (status, json) = await PostAsync("/ofrep/v1/evaluate/flags/checkout_v2", $$"""{ "context": { "targetingKey": "{{new string('k', 257)}}" } }""");
+
+        Assert.Equal(HttpStatusCode.OK, ok);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("INVALID_CONTEXT", json.GetProperty("errorCode").GetString());
+        Assert.Contains("256", json.GetProperty("errorDetails").GetString());
+    }
+
+    [Fact]
     public async Task Bulk_WithoutTargetingKey_ReportsThePerFlagError()
     {
         var (status, json) = await PostAsync("/ofrep/v1/evaluate/flags", """{ "context": { } }""");

@@ -217,6 +217,73 @@ public sealed class EventWriterTests(EventWriterFixture fixture) : IClassFixture
         factory.SingleEvent(id);
     }
 
+    [Fact]
+    public async Task TryEnqueue_QueueFullByBytes_RefusesWhatNoLongerFits()
+    {
+        await using var factory = CreateFactory(("Ingest:QueueCapacityBytes", "40000"), ("Ingest:FlushIntervalMs", "60000"));
+        var writer = factory.Services.GetRequiredService<EventWriter>();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        WriteRequest Big(string id) => new([new ValidEvent(MessageType.Track, "user-" + id, "FEATURE_ENGAGED",
+            $$"""{"featureName":"big","clickTarget":"{{new string('x', 12_000)}}"}""", null, now, id)], [], now);
+
+        var first = Big(NewId("bytes"));
+        var second = Big(NewId("bytes"));
+        Assert.True(writer.TryEnqueue(first));
+        Assert.False(writer.TryEnqueue(second)); // two events, but some 48 KB of them
+        Assert.InRange(writer.QueuedBytes, 24_000, 40_000);
+        Assert.True(writer.TryEnqueue(Request(NewId("small"), 1, out _)));
+
+        await factory.Services.GetRequiredService<IHost>().StopAsync().WaitAsync(Patience);
+        Assert.Equal(new WriteResult(1, 0), await first.Task);
+        Assert.Equal(0, writer.QueuedBytes);
+    }
+
+    [Fact]
+    public async Task TryEnqueue_RequestBiggerThanTheWholeQueue_GetsInWhenTheQueueIsEmpty()
+    {
+        await using var factory = CreateFactory(("Ingest:QueueCapacity", "5"), ("Ingest:FlushIntervalMs", "60000"));
+        var writer = factory.Services.GetRequiredService<EventWriter>();
+
+        var big = Request("whole-queue", 8, out var ids);
+        Assert.True(writer.TryEnqueue(big)); // refusing it would make its client retry forever
+        Assert.False(writer.TryEnqueue(Request(NewId("behind"), 1, out _)));
+
+        await factory.Services.GetRequiredService<IHost>().StopAsync().WaitAsync(Patience);
+        Assert.Equal(new WriteResult(8, 0), await big.Task);
+    }
+
+    [Fact]
+    public async Task TryEnqueue_Exposures_TakeOnlyTheirShareAndGiveWayFirst()
+    {
+        await using var factory = CreateFactory(("Ingest:QueueCapacity", "100"), ("Ingest:ExposureQueueShare", "0.1"), ("Ingest:FlushIntervalMs", "60000"));
+        var writer = factory.Services.GetRequiredService<EventWriter>();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        WriteRequest Exposure(int i) => new([], [], now, [new ExposureItem("exp", "flag", $"visitor-{i}", "on", now)]);
+
+        // Ten exposures fill their share; the eleventh is refused, and the events still have all their room.
+        Assert.All(Enumerable.Range(0, 10), i => Assert.True(writer.TryEnqueue(Exposure(i))));
+        Assert.False(writer.TryEnqueue(Exposure(10)));
+        Assert.True(writer.TryEnqueue(Request(NewId("room"), 100, out _)));
+        Assert.Equal(110, writer.QueuedEvents);
+
+        await factory.Services.GetRequiredService<IHost>().StopAsync().WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task TryEnqueue_EventsFillHalfTheQueue_ExposuresAreRefused()
+    {
+        await using var factory = CreateFactory(("Ingest:QueueCapacity", "100"), ("Ingest:FlushIntervalMs", "60000"));
+        var writer = factory.Services.GetRequiredService<EventWriter>();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var exposure = new WriteRequest([], [], now, [new ExposureItem("exp", "flag", "visitor", "on", now)]);
+
+        Assert.True(writer.TryEnqueue(Request(NewId("half"), 51, out _)));
+        Assert.False(writer.TryEnqueue(exposure));
+        Assert.True(writer.TryEnqueue(Request(NewId("half"), 49, out _)));
+
+        await factory.Services.GetRequiredService<IHost>().StopAsync().WaitAsync(Patience);
+    }
+
     // ---- shutdown ----
 
     [Fact]

@@ -45,6 +45,26 @@ public sealed class QuarantineReplayerTests(QuarantineReplayerFixture fixture) :
     }
 
     [Fact]
+    public async Task ReplayAsync_PayloadCutShortOnTheWayIn_StaysInTheQuarantine()
+    {
+        var id = NewId("cut");
+        var reply = await IngestAsync(new
+        {
+            @event = "FEATURE_ENGAGED", userId = "cut-user", messageId = id,
+            properties = new { featureName = "search", clickTarget = new string('z', 40 * 1024) },
+        });
+        Assert.Equal("event_too_large", Assert.Single(reply.Rejected).Code);
+        var row = Assert.Single(_factory.QuarantineContaining(id));
+
+        var result = await Replayer.ReplayAsync([row.Id]);
+
+        Assert.Equal(new ReplayResult(0, 0, 1), result);
+        var after = Assert.Single(_factory.QuarantineContaining(id));
+        Assert.Null(after.ReplayedAt);
+        Assert.Equal(row.Reason, after.Reason);
+    }
+
+    [Fact]
     public async Task ReplayAsync_UnknownEventAfterItsDefinitionIsAdded_StoresItWithItsOriginalTimestamp()
     {
         var name = NewEventName("ORDER_PLACED");

@@ -32,7 +32,8 @@ public static class OfrepEndpoints
         MetadataName = JsonEncodedText.Encode("metadata"), ErrorCodeName = JsonEncodedText.Encode("errorCode"),
         ErrorDetailsName = JsonEncodedText.Encode("errorDetails"), ExperimentName = JsonEncodedText.Encode("experiment");
 
-    private const int MaxTargetingKeyLength = 512;
+    /// <summary>As long as a user id may be: every targeting key can become a user.</summary>
+    private const int MaxTargetingKeyLength = Dashboard.Ingest.EventValidator.MaxIdLength;
 
     public static IEndpointRouteBuilder MapOfrep(this IEndpointRouteBuilder app)
     {

@@ -12,17 +12,20 @@ namespace Dashboard.Ingest;
 internal sealed class BatchStore : IAsyncDisposable, IDisposable
 {
     private readonly SqliteConnection _connection;
+    private readonly int _commandTimeoutSeconds;
     private readonly SqliteCommand _upsertUser, _insertEvent, _insertQuarantine, _upsertStat, _insertExposure;
 
-    public BatchStore(string connectionString, string synchronous)
+    public BatchStore(string connectionString, string synchronous, int busyTimeoutMs = 5_000)
     {
-        _connection = new SqliteConnection(connectionString);
+        _commandTimeoutSeconds = Math.Max(1, (busyTimeoutMs + 999) / 1000);
+        // BEGIN IMMEDIATE takes the write lock and waits with the connection's default timeout.
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = _commandTimeoutSeconds }.ToString());
         _connection.Open();
         using (var pragma = _connection.CreateCommand())
         {
             var sync = synchronous.Equals("Normal", StringComparison.OrdinalIgnoreCase) ? "NORMAL" : "FULL";
             // A 64 MB page cache keeps the upper levels of the random-keyed indexes (MessageId, Users.Key) in memory.
-            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=5000; " +
+            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout={Math.Max(0, busyTimeoutMs)}; " +
                                  "PRAGMA cache_size=-65536;";
             pragma.ExecuteNonQuery();
         }
@@ -54,6 +57,9 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
     {
         var cmd = _connection.CreateCommand();
         cmd.CommandText = sql;
+        // The driver itself retries a busy statement until this many seconds have passed; past it the
+        // writer decides (EventWriter retries the whole batch).
+        cmd.CommandTimeout = _commandTimeoutSeconds;
         for (var i = 0; i < parameters; i++) cmd.Parameters.Add(new SqliteParameter($"$p{i}", null));
         cmd.Prepare();
         return cmd;

@@ -14,7 +14,8 @@ namespace Dashboard.Ingest;
 /// </summary>
 public sealed class EventValidator(IOptions<IngestOptions> options, TaxonomyCache taxonomy)
 {
-    private const int MaxIdLength = 256;
+    /// <summary>The longest user id, anonymous id, message id or flag targeting key.</summary>
+    public const int MaxIdLength = 256;
 
     private sealed class Item(JsonElement raw, BatchContext ctx)
     {
@@ -105,7 +106,7 @@ public sealed class EventValidator(IOptions<IngestOptions> options, TaxonomyCach
         if (item.Type == MessageType.Identify) return null;
         if (item.Raw.TryGetProperty("event", out var e) && e.ValueKind == JsonValueKind.String && e.GetString() is { Length: > 0 } name)
         {
-            if (name.Length > 200) return new(RejectionCodes.MissingEventName, "event name is longer than 200 characters");
+            if (name.Length > QuarantineItem.MaxEventNameLength) return new(RejectionCodes.MissingEventName, $"event name is longer than {QuarantineItem.MaxEventNameLength} characters");
             item.Name = name;
             return null;
         }

@@ -45,14 +45,14 @@ public static class IngestEndpoints
     private static async Task<IResult> HandleAsync(HttpContext http, IOptions<IngestOptions> options,
         EventValidator validator, EventWriter writer, ApiKeyStore keys, TimeProvider clock)
     {
+        // A key in the headers is checked before the body is read; one in the body only after.
+        var headerKey = ApiKeyHeader.Read(http.Request);
+        if (headerKey is not null && keys.FindRole(headerKey) != ApiRoles.Write) return BadKey();
+
         var max = options.Value.MaxBodyBytes;
         if (http.Request.ContentLength > max) return TooLarge(max);
         var body = await ReadBodyAsync(http, max);
         if (body is null) return TooLarge(max);
-
-        // A key in the headers is checked before the body is parsed; one in the body only after.
-        var headerKey = ApiKeyHeader.Read(http.Request);
-        if (headerKey is not null && keys.FindRole(headerKey) != ApiRoles.Write) return BadKey();
 
         JsonDocument doc;
         try
@@ -84,6 +84,9 @@ public static class IngestEndpoints
         {
             if (batch.ValueKind != JsonValueKind.Array)
                 return Results.Json(new IngestError("\"batch\" must be an array of events"), statusCode: 400);
+            var count = batch.GetArrayLength();
+            if (count > options.Value.MaxBatchItems)
+                return Results.Json(new IngestError($"the batch holds {count} items; at most {options.Value.MaxBatchItems} are taken in one request"), statusCode: 413);
             items.AddRange(batch.EnumerateArray());
             ctx = new BatchContext(Optional(root, "sentAt"), StringField(root, "userId"), StringField(root, "anonymousId"), receivedAt);
         }
@@ -108,7 +111,7 @@ public static class IngestEndpoints
             }
             var r = outcome.Rejection!.Value;
             rejected.Add(new ItemRejection(i, r.Code, r.Error));
-            quarantine.Add(new QuarantineItem(StringField(items[i], "event"), $"{r.Code}: {r.Error}", QuarantinePayload(items[i], ctx)));
+            quarantine.Add(QuarantineItem.Of(StringField(items[i], "event"), $"{r.Code}: {r.Error}", QuarantinePayload(items[i], ctx), options.Value.MaxEventBytes));
         }
 
         var request = new WriteRequest(valid, quarantine, receivedAt);

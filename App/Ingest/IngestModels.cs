@@ -14,7 +14,22 @@ public sealed record ValidEvent(
     long Timestamp,
     string MessageId);
 
-public sealed record QuarantineItem(string? EventName, string Reason, string Payload);
+public sealed record QuarantineItem(string? EventName, string Reason, string Payload)
+{
+    /// <summary>
+    /// An item for the quarantine, its payload cut to <paramref name="maxChars"/> characters (an
+    /// oversize event is kept as its beginning, enough to see what it was, not the whole of it) and
+    /// its event name to 200, the longest a valid name may be.
+    /// </summary>
+    public static QuarantineItem Of(string? eventName, string reason, string payload, int maxChars)
+    {
+        if (eventName is { Length: > MaxEventNameLength }) eventName = eventName[..MaxEventNameLength];
+        if (payload.Length <= maxChars) return new(eventName, reason, payload);
+        return new(eventName, $"{reason} (payload cut to its first {maxChars} of {payload.Length} characters)", payload[..maxChars]);
+    }
+
+    public const int MaxEventNameLength = 200;
+}
 
 /// <summary>A user's exposure to an experiment's flag, written with INSERT-or-ignore so the first one stays.</summary>
 public sealed record ExposureItem(string ExperimentKey, string FlagKey, string UserKey, string Variant, long Timestamp);

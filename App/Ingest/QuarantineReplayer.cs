@@ -26,7 +26,13 @@ public sealed class QuarantineReplayer(IDbContextFactory<DashboardDbContext> dbF
             var passed = new List<QuarantinedEvent>();
             foreach (var row in group)
             {
-                using var doc = JsonDocument.Parse(row.Payload);
+                // A payload cut short on the way in is no longer JSON: it stays, with its reason.
+                if (!TryParse(row.Payload, out var doc))
+                {
+                    still++;
+                    continue;
+                }
+                using var _ = doc;
                 var outcome = validator.Validate(doc.RootElement, new BatchContext(null, null, null, row.ReceivedAt));
                 if (outcome.Event is { } e)
                 {
@@ -57,5 +63,19 @@ public sealed class QuarantineReplayer(IDbContextFactory<DashboardDbContext> dbF
             await db.SaveChangesAsync(ct);
         }
         return new ReplayResult(replayed, duplicates, still);
+    }
+
+    private static bool TryParse(string payload, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out JsonDocument? doc)
+    {
+        try
+        {
+            doc = JsonDocument.Parse(payload);
+            return true;
+        }
+        catch (JsonException)
+        {
+            doc = null;
+            return false;
+        }
     }
 }
