@@ -70,6 +70,23 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PlainHttpFromElsewhere_OutsideDevelopment_CookiesStaySecureAndTheSignInPageSaysWhy()
+    {
+        using var client = _factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+        {
+            BaseAddress = new Uri("http://dashboard.example"), AllowAutoRedirect = false,
+        });
+
+        using var response = await client.GetAsync("/account/login");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("Strict-Transport-Security")); // sent over HTTPS only
+        var antiforgery = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal));
+        Assert.Contains("; secure", antiforgery, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("data-testid=\"login-https\"", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Development_PlainHttp_HasNoHstsAndCookiesWithoutSecure()
     {
         await using var development = _factory.WithWebHostBuilder(b => b.UseEnvironment("Development"));

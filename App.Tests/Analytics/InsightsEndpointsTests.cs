@@ -67,7 +67,7 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
             Assert.Equal("Insights", get.GetProperty("tags")[0].GetString());
             Assert.False(string.IsNullOrWhiteSpace(get.GetProperty("summary").GetString()));
             var codes = get.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
-            Assert.Equal(["200", "400"], codes);
+            Assert.Equal(["200", "400", "429", "503"], codes);
             var types = get.GetProperty("responses").GetProperty("200").GetProperty("content").EnumerateObject().Select(c => c.Name);
             Assert.Equal(["application/json"], types);
             Assert.Contains("format=csv", get.GetProperty("description").GetString());

@@ -46,9 +46,9 @@ public sealed class OpenApiTests : IAsyncLifetime
     [InlineData("/api/experiments/{key}", "put", new[] { "200", "400", "404", "409", "413", "415" })]
     [InlineData("/api/experiments/{key}/start", "post", new[] { "200", "400", "404", "409" })]
     [InlineData("/api/experiments/{key}/stop", "post", new[] { "200", "400", "404", "409" })]
-    [InlineData("/api/experiments/{key}/results", "get", new[] { "200", "400", "404" })]
+    [InlineData("/api/experiments/{key}/results", "get", new[] { "200", "400", "404", "429", "503" })]
     [InlineData("/api/experiments/{key}", "get", new[] { "200", "404" })]
-    [InlineData("/api/experiments", "get", new[] { "200", "400" })]
+    [InlineData("/api/experiments", "get", new[] { "200", "400", "429", "503" })]
     public async Task Document_ExperimentPaths_DescribeEveryStatusCode(string path, string method, string[] expected)
     {
         using var client = _factory.CreateReaderClient();

@@ -36,7 +36,8 @@ public static class InsightsEndpoints
                 {
                     return Results.Json(new InsightsError(ex.Message), statusCode: StatusCodes.Status400BadRequest);
                 }
-            });
+            })
+            .WithQueryLimits();
 
         group.MapGet("/activity", ActivityAsync)
             .WithName("InsightsActivity")

@@ -18,8 +18,8 @@ public static class AccessSetup
 
     public static IServiceCollection AddDashboardAccess(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        // Outside Development, cookies travel over HTTPS only (browsers treat http://localhost as secure too).
-        var secure = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        // Outside Development, cookies travel over HTTPS only, plain HTTP from this machine aside (SecureCookies).
+        var secure = !environment.IsDevelopment();
         services.Configure<AuthOptions>(configuration.GetSection("Auth"));
         services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
         services.AddSingleton<ApiKeyStore>();
@@ -66,7 +66,8 @@ public static class AccessSetup
             o.Cookie.Name = "dashboard.session";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
-            o.Cookie.SecurePolicy = secure;
+            o.Cookie.Path = "/";
+            if (secure) o.Cookie = new SecureCookieBuilder(o.Cookie);
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(12);
             // Every request checks the cookie's security stamp against the store (one indexed read), so
@@ -115,7 +116,11 @@ public static class AccessSetup
                 .RequireRole(AccountRoles.Viewer, AccountRoles.Admin)
                 .Build());
 
-        services.AddAntiforgery(o => o.Cookie.SecurePolicy = secure);
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Path = "/";
+            if (secure) o.Cookie = new SecureCookieBuilder(o.Cookie);
+        });
         services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
         ProxyHeaders.Configure(services);
 

@@ -14,6 +14,7 @@ public static class AnalyticsSetup
     public static IServiceCollection AddDashboardAnalytics(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AnalyticsOptions>(configuration.GetSection("Analytics"));
+        services.AddSingleton<QueryGate>();
         // Stateless: each run opens its own DbContext from the factory.
         services.AddSingleton<ActivityQuery>();
         services.AddSingleton<ActivationQuery>();

@@ -18,5 +18,5 @@ public static class DataSetup
 
     /// <summary>The store's provider settings, for the application and for tools that open a database file themselves.</summary>
     public static DbContextOptionsBuilder UseDashboardSqlite(this DbContextOptionsBuilder options, string connectionString) =>
-        options.UseSqlite(connectionString).AddInterceptors(new SqliteMemoryMap());
+        options.UseSqlite(connectionString).AddInterceptors(new SqliteMemoryMap(), new SqliteInterrupt());
 }

@@ -37,7 +37,8 @@ public static class ExperimentEndpoints
             .WithSummary("Every experiment with its state, days running, exposures, leading variant and verdict")
             .WithDescription("Newest first. format=csv answers the same rows as text/csv.")
             .Produces<ExperimentList>()
-            .Produces<ExperimentError>(StatusCodes.Status400BadRequest);
+            .Produces<ExperimentError>(StatusCodes.Status400BadRequest)
+            .WithQueryLimits();
 
         reads.MapGet("/{key}", GetAsync)
             .WithName("ExperimentsGet")
@@ -55,7 +56,8 @@ public static class ExperimentEndpoints
                              "alpha 0.05. Figures that cannot be computed are null, with the reason in note. format=csv: one row per variant.")
             .Produces<ExperimentResult>()
             .Produces<ExperimentError>(StatusCodes.Status400BadRequest)
-            .Produces<ExperimentError>(StatusCodes.Status404NotFound);
+            .Produces<ExperimentError>(StatusCodes.Status404NotFound)
+            .WithQueryLimits();
 
         writes.MapPost("/", CreateAsync)
             .WithName("ExperimentsCreate")
