@@ -134,7 +134,7 @@ public sealed class AccountTests : IAsyncLifetime
 
         var known = new List<long>();
         var unknown = new List<long>();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 4; i++)
         {
             known.Add(await TimeAsync(userName));
             unknown.Add(await TimeAsync($"nobody-{i}"));
@@ -142,8 +142,10 @@ public sealed class AccountTests : IAsyncLifetime
 
         // Both wait out the whole delay from the request's start, the password hash included.
         Assert.All(known.Concat(unknown), ms => Assert.True(ms >= FailureDelayMs, $"answered after {ms} ms"));
-        var gap = Math.Abs(known.Order().ElementAt(1) - unknown.Order().ElementAt(1));
-        Assert.True(gap < 100, $"known user {string.Join("/", known)} ms, unknown {string.Join("/", unknown)} ms");
+        // The quickest of each (the least disturbed by other work on the machine) match: without the
+        // padding from the start, the known user's answer would come later by the hash's time.
+        var gap = Math.Abs(known.Min() - unknown.Min());
+        Assert.True(gap < 80, $"known user {string.Join("/", known)} ms, unknown {string.Join("/", unknown)} ms");
     }
 
     [Fact]

@@ -58,6 +58,7 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<ApiKeyStore>());
         Context.Services.AddSingleton(app.GetRequiredService<PeopleAdmin>());
         Context.Services.AddSingleton(app.GetRequiredService<TimeProvider>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.QueryGate>());
         Context.Services.AddSingleton(app.GetRequiredService<TaxonomyCache>());
         Context.Services.AddSingleton(app.GetRequiredService<ActivityQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<ActivationQuery>());

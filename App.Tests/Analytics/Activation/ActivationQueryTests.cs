@@ -132,6 +132,36 @@ public sealed class ActivationQueryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_BreakdownWithMoreThan25Values_KeepsTheLargest25AndFoldsTheRestIntoOther()
+    {
+        // Trait values v00..v29: v00..v19 have 2 signed-up users each (v00's both activated), v20..v29
+        // one each. Kept: v00..v19 (2 users) and, of the ties at 1, v20..v24 (first in order).
+        // (other): v25..v29, 5 users, none activated, none pending (their windows ended).
+        var data = new AnalyticsData(_factory.Services);
+        var n = 0;
+        for (var v = 0; v < 30; v++)
+        {
+            for (var i = 0; i < (v < 20 ? 2 : 1); i++, n++)
+            {
+                var user = $"b{n}";
+                data.User(user, new { source = $"v{v:D2}" }).Event(user, "USER_REGISTERED", "2026-03-03T10:00:00Z");
+                if (v == 0) data.Event(user, "PROJECT_CREATED", "2026-03-04T10:00:00Z");
+            }
+        }
+        await data.SaveAsync();
+
+        var result = await Query().RunAsync(new ActivationRequest(D("2026-03-02"), D("2026-03-15"), BreakdownTrait: "source"));
+
+        var groups = result.Breakdown!;
+        Assert.Equal(26, groups.Count);
+        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"v{v:D2}"), "(other)"], groups.Select(g => g.Value).ToList());
+        Assert.Equal(new ActivationGroup("v00", 2, 2, 0, 1.0), groups[0]);
+        Assert.Equal(new ActivationGroup("v24", 1, 0, 0, 0.0), groups[24]);
+        Assert.Equal(new ActivationGroup("(other)", 5, 0, 0, 0.0), groups[25]);
+        Assert.Equal(result.SignedUp, groups.Sum(g => g.SignedUp));
+    }
+
+    [Fact]
     public async Task GetActivation_PlanBreakdownCsv_AddsOneRowPerGroup()
     {
         await SeedAsync();

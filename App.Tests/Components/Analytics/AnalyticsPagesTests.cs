@@ -117,6 +117,27 @@ public sealed class AnalyticsPagesTests : PageTestBase
         }, Timeout);
     }
 
+    [Fact]
+    public async Task FeaturesPage_ManyFeatures_DrawsOnePageOfRowsAndCapsTheChart()
+    {
+        // 80 features, feature fNN used by NN + 1 users: the most adopted is f79.
+        var data = new AnalyticsData(Factory.Services);
+        var day = Today.AddDays(-3);
+        for (var f = 0; f < 80; f++)
+            for (var u = 0; u <= f; u++) data.Event($"u{u}", "FEATURE_ENGAGED", At(day), new { featureName = $"f{f:D2}" });
+        await data.SaveAsync();
+
+        var cut = RenderPage<FeaturesPage>(uri: "/features");
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(50, cut.FindAll("[data-testid=features] tbody tr").Count);
+            Assert.Equal(50, cut.FindAll("[data-testid=feature-spark]").Count);
+            Assert.NotNull(cut.Find("[data-testid=features-pager]"));
+            Assert.Contains("The 30 most adopted of 80 features", cut.Find("[data-testid=chart-capped]").TextContent);
+        }, Timeout);
+    }
+
     [Theory]
     [InlineData("/features", "search,comments,legacy_reports")]                    // users, most first
     [InlineData("/features?sort=feature&dir=asc", "comments,legacy_reports,search")]

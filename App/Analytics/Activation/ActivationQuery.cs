@@ -154,9 +154,9 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
         List<ActivationGroup>? breakdown = null;
         if (withTraits)
         {
-            breakdown = rows
-                .GroupBy(r => traits.GetValueOrDefault(r.UserId, JsonText.None))
-                .OrderBy(g => g.Key, StringComparer.Ordinal)
+            string Trait(Signup r) => traits.GetValueOrDefault(r.UserId, JsonText.None);
+            var group = BreakdownGroups.Keep(rows.Select(Trait));
+            breakdown = BreakdownGroups.InOrder(rows.GroupBy(r => group(Trait(r))), g => g.Key)
                 .Select(g =>
                 {
                     var c = Count(g.Select(r => (r.At, r.Activated)));

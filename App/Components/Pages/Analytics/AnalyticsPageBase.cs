@@ -14,6 +14,8 @@ public abstract class AnalyticsPageBase : ComponentBase, IDisposable
     [Inject] private IngestNotifier Notifier { get; set; } = default!;
     [Inject] protected NavigationManager Nav { get; set; } = default!;
     [Inject] protected TimeProvider Clock { get; set; } = default!;
+    [Inject] private QueryGate Gate { get; set; } = default!;
+    [Inject] private Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider Auth { get; set; } = default!;
 
     /// <summary>Why the page could not load, in words; null when it did.</summary>
     protected string? Error { get; private set; }
@@ -50,11 +52,15 @@ public abstract class AnalyticsPageBase : ComponentBase, IDisposable
         var load = _load = new CancellationTokenSource();
         try
         {
-            await LoadAsync(load.Token);
+            // A page's load counts against the person's insight queries like an API call (QueryGate).
+            var caller = QueryGate.CallerOf((await Auth.GetAuthenticationStateAsync()).User);
+            await Gate.RunAsync(caller, async token => { await LoadAsync(token); return true; }, load.Token);
             if (!load.IsCancellationRequested) Error = null;
         }
         catch (OperationCanceledException) when (load.IsCancellationRequested) { /* newer filters replaced this load */ }
         catch (InsightsParameterException ex) { Error = ex.Message; }
+        catch (QueryBusyException ex) { Error = $"Too many queries at once: {ex.Message}."; }
+        catch (QueryTimeoutException ex) { Error = $"This view took too long: {ex.Message}."; }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
         {
             Error = $"The data could not be read: {ex.Message}";
