@@ -2,6 +2,7 @@ using Dashboard.Access;
 using Dashboard.Components;
 using Dashboard.Data;
 using Dashboard.Ingest;
+using Dashboard.Rollups;
 using Dashboard.Schema;
 using MudBlazor.Services;
 

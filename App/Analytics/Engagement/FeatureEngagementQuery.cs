@@ -1,4 +1,4 @@
-using Dashboard.Analytics.Rollups;
+using Dashboard.Rollups;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -24,8 +24,6 @@ public sealed record FeatureEngagementResult(int ActiveUsers, IReadOnlyList<Feat
 /// </summary>
 public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext> dbFactory, IOptions<AnalyticsOptions> options)
 {
-    public const string EventName = "FEATURE_ENGAGED";
-
     private sealed class Row
     {
         public int Range { get; set; }

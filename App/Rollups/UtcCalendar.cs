@@ -1,4 +1,4 @@
-namespace Dashboard.Analytics;
+namespace Dashboard.Rollups;
 
 /// <summary>
 /// UTC days and ISO weeks as Unix-millisecond arithmetic, so the SQL that buckets events needs only

@@ -5,7 +5,7 @@ using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
-namespace Dashboard.Analytics.Rollups;
+namespace Dashboard.Rollups;
 
 /// <summary>
 /// The rollup funnels read: every event's timestamp, in the table <c>EventTimes</c> (WITHOUT ROWID,
