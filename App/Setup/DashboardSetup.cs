@@ -16,6 +16,8 @@ public static class DashboardSetup
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddDashboardData();
+        // Before the writer, so the schema exists when the writer prepares its commands.
+        services.AddHostedService<StartupTasks>();
         services.AddDashboardIngest(builder.Configuration);
         services.AddDashboardAccess(builder.Configuration, builder.Environment);
         services.AddSingleton<OverviewQuery>();
