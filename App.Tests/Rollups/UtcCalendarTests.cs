@@ -26,4 +26,11 @@ public sealed class UtcCalendarTests
         for (var d = DateOnly.Parse("2025-01-01"); d < DateOnly.Parse("2027-01-01"); d = d.AddDays(1))
             Assert.Equal(UtcCalendar.WeekStart(d), UtcCalendar.WeekStartOfIndex(UtcCalendar.WeekIndex(d)));
     }
+
+    [Fact]
+    public void WeekIndexOfDay_TwoYearsOfDays_AgreesWithWeekIndex()
+    {
+        for (var d = DateOnly.Parse("2025-01-01"); d < DateOnly.Parse("2027-01-01"); d = d.AddDays(1))
+            Assert.Equal(UtcCalendar.WeekIndex(d), UtcCalendar.WeekIndexOfDay(UtcCalendar.DayIndex(d)));
+    }
 }
