@@ -351,10 +351,9 @@ public sealed class AdminBootstrapTests
         try
         {
             factory.StartServer();
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (!(match = Regex.Match(captured.ToString(), @"Admin login \(shown once, store it now\): user admin, password (\S+)")).Success
-                   && DateTime.UtcNow < deadline)
-                await Task.Delay(50);
+            match = await Eventually.ReadAsync(
+                () => Task.FromResult(Regex.Match(captured.ToString(), @"Admin login \(shown once, store it now\): user admin, password (\S+)")),
+                m => m.Success);
         }
         finally
         {

@@ -37,13 +37,11 @@ public sealed class FlagFlowTests(BrowserFixture browser)
             return json.TryGetProperty("value", out var v) && v.GetBoolean();
         }
         // The flag was written to the store directly: the periodic reload serves it.
-        var waited = DateTime.UtcNow;
-        while (DateTime.UtcNow - waited < TimeSpan.FromSeconds(5))
+        await Eventually.ReadAsync(async () =>
         {
             using var probe = await ofrep.PostAsync($"/ofrep/v1/evaluate/flags/{key}", new StringContent("""{ "context": { "targetingKey": "x" } }""", Encoding.UTF8, "application/json"));
-            if (probe.IsSuccessStatusCode) break;
-            await Task.Delay(100);
-        }
+            return probe.IsSuccessStatusCode;
+        }, ok => ok, TimeSpan.FromSeconds(5));
         Assert.False(await EvaluateAsync());
 
         await using var session = await browser.OpenAsync();
@@ -57,12 +55,7 @@ public sealed class FlagFlowTests(BrowserFixture browser)
         await Expect(page.Locator("[data-testid=history-entry]").First).ToContainTextAsync("Rollout:");
 
         var saved = DateTime.UtcNow;
-        var on = false;
-        while (!on && DateTime.UtcNow - saved < TimeSpan.FromSeconds(3))
-        {
-            on = await EvaluateAsync();
-            if (!on) await Task.Delay(50);
-        }
+        var on = await Eventually.ReadAsync(EvaluateAsync, on => on, TimeSpan.FromSeconds(3));
         Assert.True(on, "the evaluation did not change after the rollout was raised in the page");
         Assert.True(DateTime.UtcNow - saved < TimeSpan.FromSeconds(1), $"served after {(DateTime.UtcNow - saved).TotalMilliseconds:N0} ms");
 

@@ -10,6 +10,7 @@ using Dashboard.Analytics.WeeklyReview;
 using Dashboard.Data;
 using Dashboard.Ingest;
 using Dashboard.Live;
+using Dashboard.Rollups;
 using Dashboard.Schema;
 using Dashboard.Tests.TestSupport;
 using Microsoft.AspNetCore.Components;

@@ -12,7 +12,10 @@ public sealed class BucketingTests
     public void Hash32_ReferenceInputs_MatchesPublishedValues(string input, uint expected) =>
         Assert.Equal(expected, Murmur3.Hash32(Encoding.UTF8.GetBytes(input), 0));
 
-    // The same vectors are listed in the README.
+    // The same vectors are listed in the README, under the hash version they belong to.
+    [Fact]
+    public void HashVersion_TestVectorsBelowAreVersionOne() => Assert.Equal(1, Bucketing.HashVersion);
+
     [Theory]
     [InlineData("new_onboarding_flow", "user-00001", 9772, 4429)]
     [InlineData("new_onboarding_flow", "user-00002", 1429, 4870)]

@@ -51,13 +51,11 @@ public sealed class ExposureRecorderTests : IAsyncLifetime
         var recorder = _factory.Services.GetRequiredService<ExposureRecorder>();
         var commits = writer.Commits;
         for (var i = 0; i < 50; i++) recorder.Record("exp2", "flag2", "repeat-user", "a", 1_700_000_000_000 + i);
-        List<ExposureRecord> rows = [];
-        for (var i = 0; i < 100 && rows.Count == 0; i++)
+        var rows = await Eventually.ReadAsync(async () =>
         {
-            await Task.Delay(50);
             await using var db = _factory.CreateDbContext();
-            rows = await db.Exposures.AsNoTracking().Where(e => e.ExperimentKey == "exp2").ToListAsync();
-        }
+            return await db.Exposures.AsNoTracking().Where(e => e.ExperimentKey == "exp2").ToListAsync();
+        }, r => r.Count > 0);
         var row = Assert.Single(rows);
         Assert.Equal(1_700_000_000_000, row.Timestamp);
         Assert.Equal(commits + 1, writer.Commits);

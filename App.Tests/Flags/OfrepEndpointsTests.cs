@@ -220,14 +220,9 @@ public sealed class OfrepEndpointsTests : IAsyncLifetime
             await db.Flags.Where(f => f.Key == "dark_launch").ExecuteUpdateAsync(u => u.SetProperty(f => f.Enabled, true));
         }
         var started = DateTime.UtcNow;
-        string reason;
-        do
-        {
-            var (_, json) = await PostAsync("/ofrep/v1/evaluate/flags/dark_launch", """{ "context": { "targetingKey": "a" } }""");
-            reason = json.GetProperty("reason").GetString()!;
-            if (reason != "DISABLED") break;
-            await Task.Delay(50);
-        } while (DateTime.UtcNow - started < TimeSpan.FromSeconds(3));
+        var reason = await Eventually.ReadAsync(async () =>
+            (await PostAsync("/ofrep/v1/evaluate/flags/dark_launch", """{ "context": { "targetingKey": "a" } }""")).Json.GetProperty("reason").GetString()!,
+            r => r != "DISABLED", TimeSpan.FromSeconds(3));
         Assert.Equal("SPLIT", reason);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1.5), $"took {(DateTime.UtcNow - started).TotalMilliseconds:N0} ms");
     }
@@ -257,14 +252,12 @@ public sealed class OfrepEndpointsTests : IAsyncLifetime
         Assert.False(targeted.GetProperty("metadata").TryGetProperty("experiment", out _));
         Assert.Equal("SPLIT", split.GetProperty("reason").GetString());
         Assert.Equal("beta_pricing_test", split.GetProperty("metadata").GetProperty("experiment").GetString());
-        List<string> exposed = [];
-        for (var i = 0; i < 100 && exposed.Count == 0; i++)
+        var exposed = await Eventually.ReadAsync(async () =>
         {
-            await Task.Delay(50);
             await using var db = _factory.CreateDbContext();
-            exposed = await db.Exposures.AsNoTracking().Where(e => e.ExperimentKey == "beta_pricing_test")
+            return await db.Exposures.AsNoTracking().Where(e => e.ExperimentKey == "beta_pricing_test")
                 .Join(db.TrackedUsers, e => e.UserId, u => u.Id, (e, u) => u.Key).ToListAsync();
-        }
+        }, e => e.Count > 0);
         // A targeted exposure would have been enqueued before the split one, so it would have landed by now.
         Assert.Equal(["split-user"], exposed);
     }
@@ -295,13 +288,11 @@ public sealed class OfrepEndpointsTests : IAsyncLifetime
         // Outside the rollout (bob is out of checkout_v2's 41.05 %) there is no variant, and the old experiment has ended.
         await PostAsync("/ofrep/v1/evaluate/flags/checkout_v2", """{ "context": { "targetingKey": "bob" } }""");
 
-        List<ExposureRecord> exposures = [];
-        for (var i = 0; i < 100 && exposures.Count == 0; i++)
+        var exposures = await Eventually.ReadAsync(async () =>
         {
-            await Task.Delay(50);
             await using var db = _factory.CreateDbContext();
-            exposures = await db.Exposures.AsNoTracking().ToListAsync();
-        }
+            return await db.Exposures.AsNoTracking().ToListAsync();
+        }, e => e.Count > 0);
         var exposure = Assert.Single(exposures);
         Assert.Equal("pricing_test", exposure.ExperimentKey);
         Assert.Equal(first.Json.GetProperty("variant").GetString(), exposure.Variant);

@@ -9,6 +9,7 @@ using Dashboard.Analytics.WeeklyReview;
 using Dashboard.Data;
 using Dashboard.Ingest;
 using Dashboard.Jobs;
+using Dashboard.Rollups;
 using Dashboard.Tests.Analytics;
 using Dashboard.Tests.TestSupport;
 using Hangfire;

@@ -115,10 +115,7 @@ public static class InsightsEndpoints
     private static async Task<IResult> FunnelAsync(string? steps, string? window, string? from, string? to,
         string? breakdown, string? format, FunnelQuery query, CancellationToken ct)
     {
-        var stepNames = P.Steps(steps);
-        var range = P.Range(from, to);
-        var request = new FunnelRequest(stepNames, range.From, range.To,
-            P.Duration("window", window, FunnelRequest.DefaultWindow), P.FunnelBreakdown(breakdown));
+        var request = FunnelRequest.Parse(steps, window, from, to, breakdown);
         var output = P.Format(format);
         var result = await query.RunAsync(request, ct);
         if (output == InsightsFormat.Json) return Results.Ok(result);

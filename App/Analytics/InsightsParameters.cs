@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Dashboard.Analytics.Activity;
-using Dashboard.Analytics.Funnels;
 
 namespace Dashboard.Analytics;
 
@@ -16,7 +15,6 @@ public enum InsightsFormat { Json, Csv }
 public static partial class InsightsParameters
 {
     public const int MaxRangeDays = 400;
-    public const int MaxSteps = 20;
 
     public static (DateOnly From, DateOnly To) Range(string? from, string? to)
     {
@@ -67,17 +65,6 @@ public static partial class InsightsParameters
     public static string EventName(string? value, string fallback) =>
         string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
 
-    public static IReadOnlyList<string> Steps(string? value)
-    {
-        var steps = FunnelSteps.Split(value).Select(s => FunnelSteps.Parse(s, out var error) is var spec && error is null
-            ? spec.Text : throw new InsightsParameterException($"'steps': {error}")).ToList();
-        if (steps.Count < 2)
-            throw new InsightsParameterException("'steps' must name at least two events, comma-separated (steps=A,B)");
-        if (steps.Count > MaxSteps)
-            throw new InsightsParameterException($"'steps' may name at most {MaxSteps} events");
-        return steps;
-    }
-
     /// <summary>A user trait key, optionally written <c>user.key</c>.</summary>
     public static string? Trait(string? value)
     {
@@ -85,17 +72,6 @@ public static partial class InsightsParameters
         var key = value.StartsWith("user.", StringComparison.Ordinal) ? value["user.".Length..] : value;
         if (key.Length == 0) throw new InsightsParameterException("'breakdown' names no trait");
         return key;
-    }
-
-    /// <summary><c>user.key</c>: a user trait; <c>key</c> or <c>event.key</c>: a property of the first step's event.</summary>
-    public static FunnelBreakdown? FunnelBreakdown(string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value)) return null;
-        var (source, key) = value.StartsWith("user.", StringComparison.Ordinal)
-            ? (FunnelBreakdownSource.UserTrait, value["user.".Length..])
-            : (FunnelBreakdownSource.FirstStepProperty, value.StartsWith("event.", StringComparison.Ordinal) ? value["event.".Length..] : value);
-        if (key.Length == 0) throw new InsightsParameterException("'breakdown' names no property");
-        return new FunnelBreakdown(source, key);
     }
 
     [GeneratedRegex(@"^([0-9]{1,6})([dh])$")]

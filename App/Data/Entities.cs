@@ -175,7 +175,7 @@ public sealed class FeatureUserDay
 
 /// <summary>
 /// Rollup of <see cref="UserDay"/>: how many identities were active on a day with a given previous
-/// active day (<see cref="Dashboard.Analytics.Rollups.Rollup.FirstDay"/>, -1, for a first day ever), and their events. Kept by
+/// active day (<c>Rollup.FirstDay</c>, -1, for a first day ever), and their events. Kept by
 /// triggers on UserDays, so it always equals a GROUP BY of that table.
 /// </summary>
 public sealed class UserDayCount

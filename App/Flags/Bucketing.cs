@@ -4,29 +4,40 @@ using System.Text;
 namespace Dashboard.Flags;
 
 /// <summary>
-/// Deterministic bucketing, version 1:
+/// Deterministic bucketing, version <see cref="HashVersion"/>:
 /// <c>bucket = murmur3_x86_32(utf8("{flagKey}:{userId}"), seed 0) mod 10000</c>, in the rollout when
 /// <c>bucket &lt; rolloutPercent × 100</c>; the variant uses an independent hash of
-/// <c>"{flagKey}:variant:{userId}"</c>. Test vectors are listed in the README.
+/// <c>"{flagKey}:variant:{userId}"</c>. Test vectors are listed in the README. The evaluator keeps
+/// each flag's prefixes encoded (<see cref="RolloutPrefix"/>, <see cref="VariantPrefix"/>) so a
+/// bucket allocates nothing.
 /// </summary>
 public static class Bucketing
 {
+    /// <summary>The version of the hash below; any change to its input or arithmetic moves users and needs a new one.</summary>
+    public const int HashVersion = 1;
+
     public const int Buckets = 10_000;
 
-    public static int RolloutBucket(string flagKey, string userId) => Bucket($"{flagKey}:{userId}");
+    public static byte[] RolloutPrefix(string flagKey) => Encoding.UTF8.GetBytes(flagKey + ":");
 
-    public static int VariantBucket(string flagKey, string userId) => Bucket($"{flagKey}:variant:{userId}");
+    public static byte[] VariantPrefix(string flagKey) => Encoding.UTF8.GetBytes(flagKey + ":variant:");
+
+    public static int RolloutBucket(string flagKey, string userId) => Bucket(RolloutPrefix(flagKey), userId);
+
+    public static int VariantBucket(string flagKey, string userId) => Bucket(VariantPrefix(flagKey), userId);
 
     /// <summary>True when the user is inside a rollout given in hundredths of a percent (0..10000).</summary>
     public static bool InRollout(string flagKey, string userId, int rolloutBasisPoints) =>
         RolloutBucket(flagKey, userId) < rolloutBasisPoints;
 
-    private static int Bucket(string input)
+    /// <summary><c>murmur3_x86_32(prefix ‖ utf8(userId), seed 0) mod 10000</c>.</summary>
+    public static int Bucket(ReadOnlySpan<byte> prefix, string userId)
     {
-        var max = Encoding.UTF8.GetMaxByteCount(input.Length);
-        var rented = max <= 512 ? null : ArrayPool<byte>.Shared.Rent(max);
-        Span<byte> buffer = rented ?? stackalloc byte[512];
-        var length = Encoding.UTF8.GetBytes(input, buffer);
+        var max = prefix.Length + Encoding.UTF8.GetMaxByteCount(userId.Length);
+        var rented = max <= 256 ? null : ArrayPool<byte>.Shared.Rent(max);
+        Span<byte> buffer = rented ?? stackalloc byte[256];
+        prefix.CopyTo(buffer);
+        var length = prefix.Length + Encoding.UTF8.GetBytes(userId, buffer[prefix.Length..]);
         var hash = Murmur3.Hash32(buffer[..length], 0);
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         return (int)(hash % Buckets);

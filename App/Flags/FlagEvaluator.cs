@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 
 namespace Dashboard.Flags;
 
@@ -44,8 +42,8 @@ public sealed class CompiledFlag
     public CompiledFlag(FlagState state)
     {
         State = state;
-        RolloutPrefix = Encoding.UTF8.GetBytes(state.Key + ":");
-        VariantPrefix = Encoding.UTF8.GetBytes(state.Key + ":variant:");
+        RolloutPrefix = Bucketing.RolloutPrefix(state.Key);
+        VariantPrefix = Bucketing.VariantPrefix(state.Key);
         RolloutBasisPoints = (int)(state.RolloutPercent * 100);
         VariantKeys = state.Variants.Select(v => v.Key).ToArray();
         VariantThresholds = new int[VariantKeys.Length];
@@ -67,7 +65,7 @@ public sealed class CompiledFlag
 /// The evaluation, a pure function of (flag, context), in the SPEC's order: disabled → off
 /// (DISABLED); the first matching targeting rule → its value (TARGETING_MATCH); else the rollout
 /// (SPLIT): in it → on with the user's variant, outside it → off with no variant. Bucketing is
-/// <see cref="Bucketing"/>'s version 1, computed here on pre-encoded prefixes so it allocates nothing.
+/// <see cref="Bucketing"/>'s, on the flag's pre-encoded prefixes so it allocates nothing.
 /// </summary>
 public static class FlagEvaluator
 {
@@ -85,7 +83,7 @@ public static class FlagEvaluator
         }
         // Bucketing needs the user; a rule that matched on attributes alone did not.
         if (string.IsNullOrEmpty(context.TargetingKey)) return KeyMissing;
-        if (Bucket(flag.RolloutPrefix, context.TargetingKey) >= flag.RolloutBasisPoints)
+        if (Bucketing.Bucket(flag.RolloutPrefix, context.TargetingKey) >= flag.RolloutBasisPoints)
             return new Evaluation(false, null, EvaluationReason.Split);
         return new Evaluation(true, VariantOf(flag, context.TargetingKey), EvaluationReason.Split);
     }
@@ -93,22 +91,9 @@ public static class FlagEvaluator
     private static string? VariantOf(CompiledFlag flag, string userId)
     {
         if (flag.VariantKeys.Length == 0) return null;
-        var v = Bucket(flag.VariantPrefix, userId);
+        var v = Bucketing.Bucket(flag.VariantPrefix, userId);
         for (var i = 0; i < flag.VariantThresholds.Length; i++)
             if (v < flag.VariantThresholds[i]) return flag.VariantKeys[i];
         return flag.VariantKeys[^1]; // weights sum to 100, so only rounding could get here
-    }
-
-    /// <summary><c>murmur3_x86_32(prefix ‖ utf8(userId), seed 0) mod 10000</c>.</summary>
-    internal static int Bucket(byte[] prefix, string userId)
-    {
-        var max = prefix.Length + Encoding.UTF8.GetMaxByteCount(userId.Length);
-        byte[]? rented = max <= 256 ? null : ArrayPool<byte>.Shared.Rent(max);
-        Span<byte> buffer = rented ?? stackalloc byte[256];
-        prefix.CopyTo(buffer);
-        var length = prefix.Length + Encoding.UTF8.GetBytes(userId, buffer[prefix.Length..]);
-        var hash = Murmur3.Hash32(buffer[..length], 0);
-        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-        return (int)(hash % Bucketing.Buckets);
     }
 }

@@ -1,4 +1,4 @@
-using Dashboard.Analytics.Rollups;
+using Dashboard.Rollups;
 using Dashboard.Data;
 using Microsoft.Data.Sqlite;
 using Dashboard.Ingest;

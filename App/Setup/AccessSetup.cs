@@ -25,6 +25,8 @@ public static class AccessSetup
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<PeopleAdmin>();
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<AccessBootstrap>();
+        services.AddSingleton<StartupBanner>();
 
         services.AddAuthentication(o =>
             {

@@ -2,6 +2,7 @@ using Dashboard.Access;
 using Dashboard.Components;
 using Dashboard.Data;
 using Dashboard.Ingest;
+using Dashboard.Rollups;
 using Dashboard.Schema;
 using MudBlazor.Services;
 
@@ -15,6 +16,8 @@ public static class DashboardSetup
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddDashboardData();
+        // Before the writer, so the schema exists when the writer prepares its commands.
+        services.AddHostedService<StartupTasks>();
         services.AddDashboardIngest(builder.Configuration);
         services.AddDashboardAccess(builder.Configuration, builder.Environment);
         services.AddSingleton<OverviewQuery>();

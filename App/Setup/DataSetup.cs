@@ -11,8 +11,7 @@ public static class DataSetup
         services.AddDbContextFactory<DashboardDbContext>((sp, options) =>
             options.UseDashboardSqlite(sp.GetRequiredService<DatabaseLocation>().ConnectionString));
         services.AddSingleton<SeedData>();
-        // Registered before the writer so the schema exists when the writer prepares its commands.
-        services.AddHostedService<DatabaseInitializer>();
+        services.AddSingleton<DatabaseInitializer>();
         return services;
     }
 

@@ -2,6 +2,7 @@ using Bunit;
 using Dashboard.Components.Pages.Flags;
 using Dashboard.Data;
 using Dashboard.Flags;
+using Dashboard.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
@@ -70,7 +71,7 @@ public sealed class FlagPagesTests : PageTestBase
         cut.Find("button[data-testid=save]").Click();
 
         FlagState? stored = null;
-        await WaitForAsync(async () => (stored = await StoredAsync("pg_new_flag")) is not null);
+        await Eventually.UntilAsync(async () => (stored = await StoredAsync("pg_new_flag")) is not null);
         Assert.Equal(12.34m, stored!.RolloutPercent);
         Assert.Equal("growth", stored.Owner);
         Assert.Equal([new FlagRule("cohort", "equals", ["beta"])], stored.Rules.Select(r => r with { Values = r.Values.ToList() }).ToList(),
@@ -117,7 +118,7 @@ public sealed class FlagPagesTests : PageTestBase
         Assert.Equal(0, (await StoredAsync("pg_jump"))!.RolloutPercent);
 
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Save the change").Click();
-        await WaitForAsync(async () => (await StoredAsync("pg_jump"))!.RolloutPercent == 100);
+        await Eventually.UntilAsync(async () => (await StoredAsync("pg_jump"))!.RolloutPercent == 100);
     }
 
     [Fact]
@@ -139,7 +140,7 @@ public sealed class FlagPagesTests : PageTestBase
 
         dialogs.WaitForAssertion(() => Assert.Contains("it was evaluated 42 times in the last 24 hours", dialogs.Markup), Timeout);
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click();
-        await Task.Delay(200);
+        dialogs.WaitForAssertion(() => Assert.DoesNotContain("it was evaluated 42 times", dialogs.Markup), Timeout);
         Assert.True((await StoredAsync("pg_kill"))!.Enabled);
     }
 
@@ -160,7 +161,7 @@ public sealed class FlagPagesTests : PageTestBase
         cut.Find("button[data-testid=restore]").Click();
         dialogs.WaitForAssertion(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Restore").Click(), Timeout);
 
-        await WaitForAsync(async () => (await StoredAsync("pg_history"))!.RolloutPercent == 10);
+        await Eventually.UntilAsync(async () => (await StoredAsync("pg_history"))!.RolloutPercent == 10);
         cut.WaitForAssertion(() => Assert.Contains("restore", cut.FindAll("[data-testid=history-entry]")[0].TextContent), Timeout);
     }
 
@@ -182,16 +183,6 @@ public sealed class FlagPagesTests : PageTestBase
         }
         var cut = RenderPage<FlagEditPage>(p => p.Add(x => x.Key, "pg_exp"));
         cut.WaitForAssertion(() => Assert.Equal("/experiments/pg_exp_test", cut.Find("[data-testid=experiment] a").GetAttribute("href")), Timeout);
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var started = DateTime.UtcNow;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow - started > Timeout) throw new TimeoutException("the condition did not hold in time");
-            await Task.Delay(50);
-        }
     }
 
     private sealed class RuleComparer : IEqualityComparer<FlagRule>

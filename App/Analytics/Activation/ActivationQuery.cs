@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Dashboard.Analytics.Rollups;
+using Dashboard.Rollups;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;

@@ -1,4 +1,5 @@
 using Dashboard.Data;
+using Dashboard.Rollups;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Analytics.Activation;

@@ -1,4 +1,4 @@
-using Dashboard.Analytics.Rollups;
+using Dashboard.Rollups;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -24,8 +24,6 @@ public sealed record FeatureEngagementResult(int ActiveUsers, IReadOnlyList<Feat
 /// </summary>
 public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext> dbFactory, IOptions<AnalyticsOptions> options)
 {
-    public const string EventName = "FEATURE_ENGAGED";
-
     private sealed class Row
     {
         public int Range { get; set; }
@@ -60,11 +58,11 @@ public sealed class FeatureEngagementQuery(IDbContextFactory<DashboardDbContext>
         // plus what the events above the watermark change (Rollup.TailDelta). A row is its user's
         // first for the feature in the range when the previous day is before `from` (a first day
         // ever is -1), and first in its week's part of the range when it is also or instead before
-        // the week's Monday (week index = (day + 3) / 7, Monday = index * 7 - 3).
-        const string week = """("Day" + 3) / 7""";
+        // the week's Monday (UtcCalendar's week index of the day, and that week's first day).
+        var week = UtcCalendar.WeekIndexOfDaySql("\"Day\"");
         var parts = days.Select((d, i) =>
         {
-            string InWeek(string prev) => $"""(CASE WHEN {prev} < {d.From} OR {prev} < (("Day" + 3) / 7 * 7 - 3) THEN 1 ELSE 0 END)""";
+            string InWeek(string prev) => $"""(CASE WHEN {prev} < {d.From} OR {prev} < ({UtcCalendar.WeekStartDaySql(week)}) THEN 1 ELSE 0 END)""";
             string InRange(string prev) => $"""(CASE WHEN {prev} < {d.From} THEN 1 ELSE 0 END)""";
             var (weekPrevDay, rangePrevDay) = (InWeek("\"PrevDay\""), InRange("\"PrevDay\""));
             var (weekPrev, rangePrev) = (InWeek("\"Prev\""), InRange("\"Prev\""));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dashboard.Access;
 using Dashboard.Ingest;
+using Dashboard.Rollups;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.OpenApi;
 

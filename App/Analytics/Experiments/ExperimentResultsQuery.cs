@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dashboard.Analytics.Statistics;
 using Dashboard.Data;
+using Dashboard.Rollups;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Analytics.Experiments;

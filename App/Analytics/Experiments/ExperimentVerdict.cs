@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dashboard.Data;
+using Dashboard.Rollups;
 
 namespace Dashboard.Analytics.Experiments;
 

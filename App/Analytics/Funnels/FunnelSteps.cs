@@ -1,3 +1,5 @@
+using Dashboard.Data;
+
 namespace Dashboard.Analytics.Funnels;
 
 /// <summary>A funnel step: an event name, and property conditions its events must meet (all of them).</summary>

@@ -1,4 +1,4 @@
-using Dashboard.Analytics.Rollups;
+using Dashboard.Rollups;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -56,8 +56,8 @@ public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFacto
     /// The cohort cells of the identities in [<paramref name="loUser"/>, <paramref name="hiUser"/>]
     /// from the user-day rollup plus the events above its watermark, in one snapshot: one pass over
     /// the rollup in key order (each user's days in order, the covering primary key, no sort), each
-    /// user's tail days merged in. A user's first day is their cohort's; each ISO week (index =
-    /// (day + 3) / 7) with a day of theirs before the horizon counts them once.
+    /// user's tail days merged in. A user's first day is their cohort's; each ISO week
+    /// (<see cref="UtcCalendar.WeekIndexOfDay"/>) with a day of theirs before the horizon counts them once.
     /// </summary>
     private async Task<Dictionary<(long Cohort, long Week), int>> CountAsync(long loUser, long hiUser, long fromDay, long toDay,
         long horizonDay, CancellationToken ct)
@@ -88,10 +88,10 @@ public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFacto
         {
             var first = days[0];
             if (first < fromDay || first > toDay) return;
-            var (cohort, last) = ((first + 3) / 7, long.MinValue);
+            var (cohort, last) = (UtcCalendar.WeekIndexOfDay(first), long.MinValue);
             foreach (var day in days)
             {
-                var week = (day + 3) / 7;
+                var week = UtcCalendar.WeekIndexOfDay(day);
                 if (day >= horizonDay || week == last) continue;
                 last = week;
                 cells[(cohort, week)] = cells.GetValueOrDefault((cohort, week)) + 1;

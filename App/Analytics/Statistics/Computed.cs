@@ -24,8 +24,6 @@ public readonly record struct Computed<T>
     public string? CannotComputeReason { get; }
 
     public T Value => HasValue ? _value : throw new InvalidOperationException($"Cannot compute: {CannotComputeReason}");
-
-    public T? OrDefault() => HasValue ? _value : default;
 }
 
 /// <summary>Counts of one arm of a comparison: users exposed and users converted.</summary>

@@ -34,8 +34,12 @@ public abstract class AnalyticsPageBase : ComponentBase, IDisposable
     private CancellationTokenSource? _load;
     private string? _loadedKey;
 
-    protected override void OnInitialized() =>
-        _subscription = Notifier.Subscribe(_ => InvokeAsync(RefreshAsync));
+    protected override void OnInitialized()
+    {
+        // Commits can come many times a second: one refresh at a time, at most one a second.
+        var throttle = new RefreshThrottle(Clock, TimeSpan.FromSeconds(1), RefreshAsync);
+        _subscription = Notifier.Subscribe(_ => InvokeAsync(throttle.RequestAsync));
+    }
 
     protected override async Task OnParametersSetAsync()
     {
@@ -67,19 +71,9 @@ public abstract class AnalyticsPageBase : ComponentBase, IDisposable
         }
     }
 
-    // Commits can come many times a second: one refresh at a time, at most one a second, and the
-    // last commit of a burst is always shown (the waiting refresh reads after it).
-    private bool _refreshPending;
-    private long _lastRefresh;
-
     private async Task RefreshAsync()
     {
-        if (_refreshPending || _loadedKey is null) return;
-        _refreshPending = true;
-        var wait = 1000 - (Environment.TickCount64 - _lastRefresh);
-        if (wait > 0) await Task.Delay((int)wait);
-        _refreshPending = false;
-        _lastRefresh = Environment.TickCount64;
+        if (_loadedKey is null) return;
         await RunLoadAsync();
         StateHasChanged();
     }

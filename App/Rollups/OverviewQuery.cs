@@ -1,7 +1,7 @@
-using Dashboard.Analytics.Rollups;
+using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace Dashboard.Data;
+namespace Dashboard.Rollups;
 
 public sealed record OverviewResult(long Events, int Users, int ActiveUsersLast7Days, int Quarantined, int Definitions,
     IReadOnlyList<EventStat> TopEvents);
@@ -17,7 +17,7 @@ public sealed class OverviewQuery(IDbContextFactory<DashboardDbContext> dbFactor
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var today = new DateTimeOffset(clock.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
-        var lastDay = today.ToUnixTimeMilliseconds() / Analytics.UtcCalendar.DayMs - 1;
+        var lastDay = today.ToUnixTimeMilliseconds() / UtcCalendar.DayMs - 1;
         var stats = await db.EventStats.AsNoTracking().OrderByDescending(s => s.Count).ToListAsync(ct);
         return new OverviewResult(
             stats.Sum(s => s.Count),

@@ -1,10 +1,9 @@
-using Dashboard.Analytics.Engagement;
 using Dashboard.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
-namespace Dashboard.Analytics.Rollups;
+namespace Dashboard.Rollups;
 
 /// <summary>
 /// The per-day rollups and how they are kept. <c>UserDays</c> holds one row per identity and UTC day
@@ -79,7 +78,8 @@ public static class Rollup
     // json_extract is SQLite's JSON accessor (PostgreSQL: CAST("Properties" AS jsonb) ->> 'featureName').
     internal const string FeatureOf = $"""COALESCE(CAST(json_extract(e."Properties", '$.featureName') AS TEXT), '{NoFeature}')""";
 
-    internal const string FeatureEvent = FeatureEngagementQuery.EventName;
+    /// <summary>The event whose featureName <c>FeatureUserDays</c> keeps: the feature engagement event of the taxonomy.</summary>
+    public const string FeatureEvent = "FEATURE_ENGAGED";
 
     /// <summary>
     /// "Is a FEATURE_ENGAGED event", for conditions that also bound the rowid: the concatenation keeps

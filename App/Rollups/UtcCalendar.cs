@@ -1,4 +1,4 @@
-namespace Dashboard.Analytics;
+namespace Dashboard.Rollups;
 
 /// <summary>
 /// UTC days and ISO weeks as Unix-millisecond arithmetic, so the SQL that buckets events needs only
@@ -30,4 +30,13 @@ public static class UtcCalendar
     public static long WeekIndex(DateOnly day) => WeekIndex(StartMs(day));
 
     public static DateOnly WeekStartOfIndex(long index) => Day(index * WeekMs - WeekShiftMs);
+
+    /// <summary>The ISO week index of a day number (<see cref="DayIndex"/>), the same week as <see cref="WeekIndex(long)"/>.</summary>
+    public static long WeekIndexOfDay(long day) => (day + 3) / 7;
+
+    /// <summary>The SQL of <see cref="WeekIndexOfDay"/> over an integer day expression.</summary>
+    public static string WeekIndexOfDaySql(string day) => $"({day} + 3) / 7";
+
+    /// <summary>The SQL of the day number of the Monday that starts a week, from its index.</summary>
+    public static string WeekStartDaySql(string week) => $"{week} * 7 - 3";
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Dashboard.Analytics;
+namespace Dashboard.Data;
 
 /// <summary>Reads one top-level key of a stored JSON object (traits, properties) as a group label.</summary>
 public static class JsonText

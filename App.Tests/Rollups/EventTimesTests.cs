@@ -1,6 +1,6 @@
-using Dashboard.Analytics.Rollups;
+using Dashboard.Rollups;
 
-namespace Dashboard.Tests.Analytics;
+namespace Dashboard.Tests.Rollups;
 
 public sealed class EventTimesTests
 {

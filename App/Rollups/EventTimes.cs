@@ -5,7 +5,7 @@ using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
-namespace Dashboard.Analytics.Rollups;
+namespace Dashboard.Rollups;
 
 /// <summary>
 /// The rollup funnels read: every event's timestamp, in the table <c>EventTimes</c> (WITHOUT ROWID,
@@ -23,7 +23,7 @@ public static class EventTimes
     public const int BlockSize = 64;
 
     /// <summary>The ISO week index (Monday start) of a Unix-millisecond timestamp.</summary>
-    public static long WeekOf(long timestampMs) => (timestampMs / UtcCalendar.DayMs + 3) / 7;
+    public static long WeekOf(long timestampMs) => UtcCalendar.WeekIndexOfDay(timestampMs / UtcCalendar.DayMs);
 
     /// <summary>
     /// Receives a row's contents: each identity with its packed timestamps (see <see cref="Count"/>),

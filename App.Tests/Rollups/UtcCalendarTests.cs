@@ -1,6 +1,6 @@
-using Dashboard.Analytics;
+using Dashboard.Rollups;
 
-namespace Dashboard.Tests.Analytics;
+namespace Dashboard.Tests.Rollups;
 
 public sealed class UtcCalendarTests
 {
@@ -25,5 +25,12 @@ public sealed class UtcCalendarTests
         Assert.Equal(UtcCalendar.WeekIndex(sundayLast) + 1, UtcCalendar.WeekIndex(sundayLast + 1));
         for (var d = DateOnly.Parse("2025-01-01"); d < DateOnly.Parse("2027-01-01"); d = d.AddDays(1))
             Assert.Equal(UtcCalendar.WeekStart(d), UtcCalendar.WeekStartOfIndex(UtcCalendar.WeekIndex(d)));
+    }
+
+    [Fact]
+    public void WeekIndexOfDay_TwoYearsOfDays_AgreesWithWeekIndex()
+    {
+        for (var d = DateOnly.Parse("2025-01-01"); d < DateOnly.Parse("2027-01-01"); d = d.AddDays(1))
+            Assert.Equal(UtcCalendar.WeekIndex(d), UtcCalendar.WeekIndexOfDay(UtcCalendar.DayIndex(d)));
     }
 }
