@@ -7,7 +7,7 @@ namespace Dashboard.Components.Pages.Analytics;
 /// <summary>
 /// What every analytics page shares: it loads when its query-string filters change (a view is a
 /// shareable URL), shows a bad filter or an unreadable store as an error in words, and reloads
-/// when new events are committed, at most once a second, without a page reload.
+/// when new events are committed, at most once a second (less often for a slow view), without a page reload.
 /// </summary>
 public abstract class AnalyticsPageBase : ComponentBase, IDisposable
 {
@@ -34,10 +34,13 @@ public abstract class AnalyticsPageBase : ComponentBase, IDisposable
     private CancellationTokenSource? _load;
     private string? _loadedKey;
 
+    private RefreshThrottle? _throttle;
+
     protected override void OnInitialized()
     {
-        // Commits can come many times a second: one refresh at a time, at most one a second.
-        var throttle = new RefreshThrottle(Clock, TimeSpan.FromSeconds(1), RefreshAsync);
+        // Commits can come many times a second: one refresh at a time, at most one a second, and
+        // rarer when the view's query is slow (RefreshThrottle).
+        var throttle = _throttle = new RefreshThrottle(Clock, TimeSpan.FromSeconds(1), RefreshAsync);
         _subscription = Notifier.Subscribe(_ => InvokeAsync(throttle.RequestAsync));
     }
 
@@ -46,7 +49,9 @@ public abstract class AnalyticsPageBase : ComponentBase, IDisposable
         if (FilterKey == _loadedKey) return;
         _loadedKey = FilterKey;
         Loading = true;
+        var started = Clock.GetTimestamp();
         await RunLoadAsync();
+        _throttle?.Ran(Clock.GetElapsedTime(started));
         Loading = false;
     }
 
