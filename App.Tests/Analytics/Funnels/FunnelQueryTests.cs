@@ -201,6 +201,31 @@ public sealed class FunnelQueryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_BreakdownWithMoreThan25Values_FoldsTheSmallestIntoOtherCountingEachUserOnce()
+    {
+        // Sources s00..s24 have 2 users each (VIEW only); s25..s29 one user each, u-x VIEWs under
+        // both s28 and s29 and reaches CART only from the s29 attempt. (other) = s25..s29: users
+        // o25 o26 o27 and u-x once (at its best, CART) → VIEW 4, CART 1.
+        var data = new AnalyticsData(_factory.Services);
+        for (var v = 0; v < 25; v++)
+            for (var i = 0; i < 2; i++) data.Event($"k{v}-{i}", "VIEW", "2026-03-02T10:00:00Z", new { source = $"s{v:D2}" });
+        for (var v = 25; v < 28; v++) data.Event($"o{v}", "VIEW", "2026-03-02T10:00:00Z", new { source = $"s{v:D2}" });
+        data.Event("u-x", "VIEW", "2026-03-02T10:00:00Z", new { source = "s28" })
+            .Event("u-x", "VIEW", "2026-03-03T10:00:00Z", new { source = "s29" })
+            .Event("u-x", "CART", "2026-03-03T11:00:00Z");
+        await data.SaveAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW", "CART"], D("2026-03-02"), D("2026-03-08"), TwoDays,
+            new FunnelBreakdown(FunnelBreakdownSource.FirstStepProperty, "source")));
+
+        var groups = result.Breakdown!;
+        Assert.Equal(26, groups.Count);
+        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"s{v:D2}"), "(other)"], groups.Select(g => g.Value).ToList());
+        Assert.Equal((4, 1), (groups[^1].Steps[0].Users, groups[^1].Steps[1].Users));
+        Assert.Equal(54, result.Steps[0].Users);
+    }
+
+    [Fact]
     public async Task GetFunnel_Csv_ServesOneRowPerStep()
     {
         await SeedOrderedAsync();

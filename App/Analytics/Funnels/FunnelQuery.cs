@@ -58,12 +58,19 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             await using (var db = await dbFactory.CreateDbContextAsync(ct))
                 traits = await db.TrackedUsers.AsNoTracking().Where(u => ids.Contains(u.Id))
                     .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, request.Breakdown!.Key), ct);
-            foreach (var r in reached) GroupList(groups, traits.GetValueOrDefault(r.UserId, JsonText.None)).Add(r.Best);
+            string TraitOf(UserReach r) => traits.GetValueOrDefault(r.UserId, JsonText.None);
+            var keep = BreakdownGroups.Keep(reached.Select(TraitOf));
+            foreach (var r in reached) GroupList(groups, keep(TraitOf(r))).Add(r.Best);
         }
         else if (byProperty)
+        {
+            // A user with attempts under several values folded into (other) counts there once, at their best.
+            var keep = BreakdownGroups.Keep(reached.SelectMany(r => r.ByValue!.Select(v => v.Value)));
             foreach (var r in reached)
-                foreach (var (value, reach) in r.ByValue!)
-                    GroupList(groups, value).Add(reach);
+                foreach (var group in r.ByValue!.GroupBy(v => keep(v.Value), StringComparer.Ordinal))
+                    GroupList(groups, group.Key).Add(group.Select(v => v.Reach)
+                        .OrderByDescending(x => x.Depth).ThenBy(x => x.StartMs).First());
+        }
 
         var (totalSteps, totalOpen) = FunnelMatcher.Summarise(reached.Select(r => r.Best).ToList(), steps, range.WindowMs, nowMs);
         List<FunnelGroup>? breakdown = null;
@@ -71,7 +78,8 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         {
             breakdown = groups
                 .Select(g => (g.Key, Summary: FunnelMatcher.Summarise(g.Value, steps, range.WindowMs, nowMs)))
-                .OrderByDescending(g => g.Summary.Steps[0].Users).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .OrderBy(g => g.Key == BreakdownGroups.Other ? 1 : 0)
+                .ThenByDescending(g => g.Summary.Steps[0].Users).ThenBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => new FunnelGroup(g.Key, g.Summary.Steps, g.Summary.Open))
                 .ToList();
         }
