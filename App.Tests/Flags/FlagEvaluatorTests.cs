@@ -61,6 +61,25 @@ public sealed class FlagEvaluatorTests
         Assert.Equal("a", Eval(Flag(variants: [new("a", 1.79m), new("b", 98.21m)]), "Zoë").Variant);
     }
 
+    [Theory]
+    [InlineData("equals", "beta", true)]
+    [InlineData("equals", "Beta", false)]   // values compare as exact text
+    [InlineData("in", "gamma", true)]
+    [InlineData("in", "delta", false)]
+    public void Evaluate_RuleOperators_MatchByTheirKind(string op, string cohort, bool matches)
+    {
+        var values = op == "equals" ? new[] { "beta" } : ["beta", "gamma"];
+        var flag = Flag(rollout: 0, rules: [new("cohort", op, values)]);
+
+        var result = Eval(flag, "alice", new() { ["cohort"] = cohort });
+
+        Assert.Equal(matches ? EvaluationReason.TargetingMatch : EvaluationReason.Split, result.Reason);
+    }
+
+    [Fact]
+    public void Compile_UnknownOperator_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => Flag(rules: [new("cohort", "contains", ["beta"])]));
+
     [Fact]
     public void Evaluate_Disabled_IsOffWithReasonDisabledEvenWhenARuleMatches()
     {

@@ -53,12 +53,35 @@ public sealed class CompiledFlag
             cumulative += (int)(state.Variants[i].Weight * 100);
             VariantThresholds[i] = cumulative;
         }
-        Rules = state.Rules.Select(r => new CompiledRule(r.Attribute, r.Values.ToHashSet(StringComparer.Ordinal), r.Value, r.Variant)).ToArray();
+        Rules = state.Rules.Select(CompiledRule.From).ToArray();
     }
 
     public bool HasVariants => VariantKeys.Length > 0;
 
-    internal sealed record CompiledRule(string Attribute, HashSet<string> Values, bool Value, string? Variant);
+    internal enum RuleOperator { Equals, In }
+
+    /// <summary>A rule with its operator as a type, not text: <c>equals</c> compares with its one value, <c>in</c> looks its values up in a set.</summary>
+    internal sealed record CompiledRule(string Attribute, RuleOperator Operator, string Single, HashSet<string> Values, bool Value, string? Variant)
+    {
+        public static CompiledRule From(FlagRule rule)
+        {
+            // FlagState.Validate allows only these two, and equals with exactly one value.
+            var op = rule.Operator switch
+            {
+                FlagState.EqualsOperator => RuleOperator.Equals,
+                FlagState.InOperator => RuleOperator.In,
+                _ => throw new ArgumentException($"unknown rule operator '{rule.Operator}'", nameof(rule)),
+            };
+            return new CompiledRule(rule.Attribute, op, rule.Values.Count > 0 ? rule.Values[0] : "",
+                rule.Values.ToHashSet(StringComparer.Ordinal), rule.Value, rule.Variant);
+        }
+
+        public bool Matches(string value) => Operator switch
+        {
+            RuleOperator.Equals => string.Equals(value, Single, StringComparison.Ordinal),
+            _ => Values.Contains(value),
+        };
+    }
 }
 
 /// <summary>
@@ -76,7 +99,7 @@ public static class FlagEvaluator
         if (!flag.State.Enabled) return new Evaluation(false, null, EvaluationReason.Disabled);
         foreach (var rule in flag.Rules)
         {
-            if (context.Attribute(rule.Attribute) is not { } value || !rule.Values.Contains(value)) continue;
+            if (context.Attribute(rule.Attribute) is not { } value || !rule.Matches(value)) continue;
             if (!rule.Value) return new Evaluation(false, null, EvaluationReason.TargetingMatch);
             if (rule.Variant is null && flag.HasVariants && string.IsNullOrEmpty(context.TargetingKey)) return KeyMissing;
             return new Evaluation(true, rule.Variant ?? VariantOf(flag, context.TargetingKey), EvaluationReason.TargetingMatch);
