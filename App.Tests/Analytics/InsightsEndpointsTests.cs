@@ -31,6 +31,13 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
     [InlineData("/api/insights/funnel?steps=VIEW,CART&window=401d&from=2026-03-01&to=2026-03-02", "at most 400 days")]
     [InlineData("/api/insights/features?from=2026-03-01", "'to' is required")]
     [InlineData("/api/insights/retention?from=2026-03-01&to=2026-02-01", "is after 'to'")]
+    [InlineData("/api/insights/trends?from=2026-03-01&to=2026-03-02", "'event' is required")]
+    [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&measure=median", "'measure' must be")]
+    [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&measure=sum:", "'measure' must be")]
+    [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&interval=year", "'interval' must be day, week or month")]
+    [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&where=plan", "property=value")]
+    [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&compare=last", "'compare' must be previous")]
+    [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&breakdown=user.", "names no property")]
     public async Task Get_BadParameter_Answers400WithTheReason(string path, string reason)
     {
         using var client = _factory.CreateReaderClient();
@@ -61,7 +68,7 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
         var paths = doc.RootElement.GetProperty("paths");
 
-        foreach (var name in new[] { "activity", "activation", "funnel", "features", "retention" })
+        foreach (var name in new[] { "activity", "activation", "funnel", "features", "retention", "trends" })
         {
             var get = paths.GetProperty($"/api/insights/{name}").GetProperty("get");
             Assert.Equal("Insights", get.GetProperty("tags")[0].GetString());

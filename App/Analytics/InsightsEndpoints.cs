@@ -4,6 +4,7 @@ using Dashboard.Analytics.Activity;
 using Dashboard.Analytics.Engagement;
 using Dashboard.Analytics.Funnels;
 using Dashboard.Analytics.Retention;
+using Dashboard.Analytics.Trends;
 using P = Dashboard.Analytics.InsightsParameters;
 
 namespace Dashboard.Analytics;
@@ -67,6 +68,15 @@ public static class InsightsEndpoints
             .WithDescription("FEATURE_ENGAGED events in [from, to] by properties.featureName; adoption = users / active users of the period; " +
                              "unused when adoption is under Analytics:UnusedAdoption (default 0.05). " + CsvNote)
             .Produces<FeatureEngagementResult>();
+
+        group.MapGet("/trends", TrendsAsync)
+            .WithName("InsightsTrends")
+            .WithSummary("One event over time: total, users, per user, sum or average of a property, per day, week or month")
+            .WithDescription("event: the event name; where: property=value conditions separated by ';' (compared as text); " +
+                             "measure: total (default), users, perUser, sum:PROPERTY or avg:PROPERTY; interval: day (default), week (ISO, by Monday) or month; " +
+                             "from, to: inclusive UTC days. breakdown: an event property or user.<trait>, the 25 largest groups and (other). " +
+                             "compare=previous adds the period of as many days before from. A series' total is the measure over the whole range. " + CsvNote)
+            .Produces<TrendsResult>();
 
         group.MapGet("/retention", RetentionAsync)
             .WithName("InsightsRetention")
@@ -144,6 +154,20 @@ public static class InsightsEndpoints
         if (output == InsightsFormat.Json) return Results.Ok(result);
         var csv = new Csv().Row("featureName", "events", "users", "activeUsers", "adoption", "unused");
         foreach (var f in result.Features) csv.Row(f.FeatureName, f.Events, f.Users, result.ActiveUsers, f.Adoption, f.Unused);
+        return csv.ToResult();
+    }
+
+    private static async Task<IResult> TrendsAsync(string? @event, string? where, string? measure, string? interval, string? from, string? to,
+        string? breakdown, string? compare, string? format, TrendsQuery query, CancellationToken ct)
+    {
+        var request = TrendsRequest.Parse(@event, where, measure, interval, from, to, breakdown, compare);
+        var output = P.Format(format);
+        var result = await query.RunAsync(request, ct);
+        if (output == InsightsFormat.Json) return Results.Ok(result);
+        var csv = new Csv().Row("period", "breakdown", "start", "value");
+        foreach (var (period, list) in new[] { ("current", result.Series), ("previous", result.Previous ?? []) })
+            foreach (var s in list)
+                foreach (var p in s.Points) csv.Row(period, s.Breakdown ?? AllLabel, p.Start, p.Value);
         return csv.ToResult();
     }
 

@@ -20,6 +20,7 @@ public static class AnalyticsSetup
         services.AddSingleton<ActivationQuery>();
         services.AddSingleton<ActivationTrendQuery>();
         services.AddSingleton<FunnelQuery>();
+        services.AddSingleton<Dashboard.Analytics.Trends.TrendsQuery>();
         services.AddSingleton<SavedFunnels>();
         services.AddSingleton<FeatureEngagementQuery>();
         services.AddSingleton<RetentionQuery>();

@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dashboard.Data;
+using Dashboard.Rollups;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Analytics.Trends;
+
+public enum TrendInterval { Day, Week, Month }
+
+public enum TrendMeasureKind { Total, Users, PerUser, Sum, Avg }
+
+/// <summary>What a point counts; <see cref="Property"/> is the numeric property of sum and avg.</summary>
+public sealed record TrendMeasure(TrendMeasureKind Kind, string? Property = null)
+{
+    public static readonly TrendMeasure Total = new(TrendMeasureKind.Total);
+}
+
+/// <summary>Group by a user trait, or by a property of the event.</summary>
+public sealed record TrendBreakdown(bool UserTrait, string Key);
+
+public sealed record TrendsRequest(string Event, IReadOnlyList<KeyValuePair<string, string>> Where, TrendMeasure Measure,
+    TrendInterval Interval, DateOnly From, DateOnly To, TrendBreakdown? Breakdown = null, bool ComparePrevious = false)
+{
+    /// <summary>
+    /// The request from the read API's query-string values; an <see cref="InsightsParameterException"/>
+    /// for the first value that cannot be used.
+    /// </summary>
+    public static TrendsRequest Parse(string? @event, string? where, string? measure, string? interval, string? from, string? to,
+        string? breakdown, string? compare)
+    {
+        if (string.IsNullOrWhiteSpace(@event)) throw new InsightsParameterException("'event' is required (event=NAME)");
+        var range = InsightsParameters.Range(from, to);
+        return new TrendsRequest(@event.Trim(), ParseWhere(where), ParseMeasure(measure), ParseInterval(interval), range.From, range.To,
+            ParseBreakdown(breakdown), compare switch
+            {
+                null or "" => false,
+                "previous" => true,
+                _ => throw new InsightsParameterException($"'compare' must be previous, got '{compare}'"),
+            });
+    }
+
+    private static List<KeyValuePair<string, string>> ParseWhere(string? value)
+    {
+        var conditions = new List<KeyValuePair<string, string>>();
+        foreach (var part in (value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=');
+            if (eq <= 0) throw new InsightsParameterException($"'where': write each condition as property=value, got '{part}'");
+            conditions.Add(new(part[..eq].Trim(), part[(eq + 1)..].Trim()));
+        }
+        if (conditions.Count > 20) throw new InsightsParameterException("'where' takes at most 20 conditions");
+        return conditions;
+    }
+
+    private static TrendMeasure ParseMeasure(string? value)
+    {
+        switch (value)
+        {
+            case null or "" or "total": return TrendMeasure.Total;
+            case "users": return new(TrendMeasureKind.Users);
+            case "perUser": return new(TrendMeasureKind.PerUser);
+        }
+        foreach (var (prefix, kind) in new[] { ("sum:", TrendMeasureKind.Sum), ("avg:", TrendMeasureKind.Avg) })
+            if (value.StartsWith(prefix, StringComparison.Ordinal) && value.Length > prefix.Length)
+                return new(kind, value[prefix.Length..]);
+        throw new InsightsParameterException($"'measure' must be total, users, perUser, sum:PROPERTY or avg:PROPERTY, got '{value}'");
+    }
+
+    private static TrendInterval ParseInterval(string? value) => value switch
+    {
+        null or "" or "day" => TrendInterval.Day,
+        "week" => TrendInterval.Week,
+        "month" => TrendInterval.Month,
+        _ => throw new InsightsParameterException($"'interval' must be day, week or month, got '{value}'"),
+    };
+
+    private static TrendBreakdown? ParseBreakdown(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var (trait, key) = value.StartsWith("user.", StringComparison.Ordinal)
+            ? (true, value["user.".Length..])
+            : (false, value.StartsWith("event.", StringComparison.Ordinal) ? value["event.".Length..] : value);
+        if (key.Length == 0) throw new InsightsParameterException("'breakdown' names no property");
+        return new TrendBreakdown(trait, key);
+    }
+}
+
+public sealed record TrendPoint(DateOnly Start, double? Value);
+
+/// <summary>One line of the trend: its breakdown value (null without a breakdown), a point per bucket, and the measure over the whole range.</summary>
+public sealed record TrendSeries(string? Breakdown, IReadOnlyList<TrendPoint> Points, double? Total);
+
+public sealed record TrendsResult(IReadOnlyList<TrendSeries> Series,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<TrendSeries>? Previous);
+
+/// <summary>
+/// How one event went over time. The events named <c>event</c> with their timestamp in the
+/// inclusive UTC days [from, to] and every <c>where</c> condition met (a property equal to the value,
+/// compared as text) are put in buckets: UTC days, ISO weeks labelled by their Monday, or calendar
+/// months labelled by their first day; a bucket the range covers in part counts only the covered
+/// days, and every bucket is listed, empty ones too. Measures per bucket: <c>total</c> events;
+/// <c>users</c>, the distinct identities; <c>perUser</c>, events ÷ users (null without users);
+/// <c>sum:P</c>, the sum of the numeric values of property P (0 without any); <c>avg:P</c>, their mean
+/// (null without any). Values of P that are not numbers are left out. A series' total is the measure
+/// over the whole range (distinct users of the range, not a sum of buckets). A breakdown keeps the
+/// <see cref="BreakdownGroups.MaxGroups"/> groups with the largest total and folds the rest into
+/// <see cref="BreakdownGroups.Other"/>, computed from their events (a user counts there once);
+/// series are ordered by total, largest first, (other) last. <c>compare=previous</c> adds the same
+/// over the period of as many days just before <c>from</c>.
+/// <para>
+/// SQL only reads the event's rows from the (Name, Timestamp) index; conditions and values are read
+/// in C#, so the query is the same on every database.
+/// </para>
+/// </summary>
+public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
+{
+    private sealed record Row(long UserId, long Timestamp, string? Properties);
+
+    public async Task<TrendsResult> RunAsync(TrendsRequest request, CancellationToken ct = default)
+    {
+        var series = await SeriesAsync(request, request.From, request.To, ct);
+        List<TrendSeries>? previous = null;
+        if (request.ComparePrevious)
+        {
+            var days = request.To.DayNumber - request.From.DayNumber + 1;
+            previous = await SeriesAsync(request, request.From.AddDays(-days), request.From.AddDays(-1), ct);
+        }
+        return new TrendsResult(series, previous);
+    }
+
+    private async Task<List<TrendSeries>> SeriesAsync(TrendsRequest request, DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        var needProperties = request.Where.Count > 0 || request.Measure.Property is not null || request.Breakdown is { UserTrait: false };
+        var rows = new List<Row>();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        await using (var cmd = EventRanges.Command(db.Database.GetDbConnection(), request.Event, UtcCalendar.StartMs(from), UtcCalendar.EndMs(to), needProperties))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (reader.Read())
+            {
+                var properties = needProperties && !reader.IsDBNull(3) ? reader.GetString(3) : null;
+                if (request.Where.All(w => JsonText.Value(properties, w.Key) == w.Value))
+                    rows.Add(new Row(reader.GetInt64(0), reader.GetInt64(1), properties));
+            }
+        }
+
+        var buckets = Buckets(request.Interval, from, to);
+        if (request.Breakdown is not { } breakdown)
+            return [Series(null, rows, buckets, request)];
+
+        Dictionary<long, string>? traits = null;
+        if (breakdown.UserTrait)
+        {
+            var ids = rows.Select(r => r.UserId).Distinct().ToArray();
+            traits = await db.TrackedUsers.AsNoTracking().Where(u => ids.Contains(u.Id))
+                .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, breakdown.Key), ct);
+        }
+        string GroupOf(Row r) => traits is not null ? traits.GetValueOrDefault(r.UserId, JsonText.None) : JsonText.Value(r.Properties, breakdown.Key);
+
+        var byValue = rows.GroupBy(GroupOf, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var sizes = byValue.ToDictionary(g => g.Key, g => Measure(request.Measure, Accumulate(g.Value, request.Measure.Property)) ?? 0, StringComparer.Ordinal);
+        var keep = BreakdownGroups.KeepLargest(sizes);
+        return byValue
+            .GroupBy(g => keep(g.Key), StringComparer.Ordinal)
+            .Select(g => Series(g.Key, g.SelectMany(x => x.Value).ToList(), buckets, request))
+            .OrderBy(s => s.Breakdown == BreakdownGroups.Other ? 1 : 0)
+            .ThenByDescending(s => s.Total ?? 0).ThenBy(s => s.Breakdown, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static TrendSeries Series(string? label, List<Row> rows, List<DateOnly> buckets, TrendsRequest request)
+    {
+        var interval = request.Interval;
+        var perBucket = rows.GroupBy(r => BucketStart(interval, UtcCalendar.Day(r.Timestamp)))
+            .ToDictionary(g => g.Key, g => Measure(request.Measure, Accumulate(g, request.Measure.Property)));
+        var points = buckets.Select(b => new TrendPoint(b, perBucket.TryGetValue(b, out var v) ? v : Measure(request.Measure, default))).ToList();
+        return new TrendSeries(label, points, Measure(request.Measure, Accumulate(rows, request.Measure.Property)));
+    }
+
+    private readonly record struct Totals(long Events, int Users, double Sum, long Values);
+
+    private static Totals Accumulate(IEnumerable<Row> rows, string? property = null)
+    {
+        long events = 0, values = 0;
+        double sum = 0;
+        var users = new HashSet<long>();
+        foreach (var r in rows)
+        {
+            events++;
+            users.Add(r.UserId);
+            if (property is not null && Number(r.Properties, property) is { } v)
+            {
+                sum += v;
+                values++;
+            }
+        }
+        return new Totals(events, users.Count, sum, values);
+    }
+
+    private static double? Measure(TrendMeasure measure, Totals t) => measure.Kind switch
+    {
+        TrendMeasureKind.Total => t.Events,
+        TrendMeasureKind.Users => t.Users,
+        TrendMeasureKind.PerUser => t.Users == 0 ? null : (double)t.Events / t.Users,
+        TrendMeasureKind.Sum => t.Sum,
+        _ => t.Values == 0 ? null : t.Sum / t.Values,
+    };
+
+    /// <summary>A property's value when it is a JSON number (or a string holding one); else null.</summary>
+    private static double? Number(string? json, string key)
+    {
+        if (string.IsNullOrEmpty(json)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(key, out var v)) return null;
+            if (v.ValueKind == JsonValueKind.Number) return v.GetDouble();
+            return v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+                && double.IsFinite(d) ? d : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static DateOnly BucketStart(TrendInterval interval, DateOnly day) => interval switch
+    {
+        TrendInterval.Day => day,
+        TrendInterval.Week => UtcCalendar.WeekStart(day),
+        _ => new DateOnly(day.Year, day.Month, 1),
+    };
+
+    private static List<DateOnly> Buckets(TrendInterval interval, DateOnly from, DateOnly to)
+    {
+        var list = new List<DateOnly>();
+        for (var b = BucketStart(interval, from); b <= to;)
+        {
+            list.Add(b);
+            b = interval switch
+            {
+                TrendInterval.Day => b.AddDays(1),
+                TrendInterval.Week => b.AddDays(7),
+                _ => b.AddMonths(1),
+            };
+        }
+        return list;
+    }
+}
