@@ -27,8 +27,7 @@ public sealed class FlagFlowTests(BrowserFixture browser)
             db.Flags.Add(new FlagRecord { Key = key, Enabled = true, RolloutBasisPoints = bucket, UpdatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
             await db.SaveChangesAsync();
         }
-        using var ofrep = new HttpClient { BaseAddress = browser.ServerAddress };
-        ofrep.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DashboardFactory.ClientKey);
+        using var ofrep = browser.CreateHttpClient(DashboardFactory.ClientKey);
         async Task<bool> EvaluateAsync()
         {
             using var response = await ofrep.PostAsync($"/ofrep/v1/evaluate/flags/{key}",
