@@ -220,6 +220,30 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         }
     }
 
+    [Theory]
+    [InlineData("/favicon.ico", "image/x-icon")]
+    [InlineData("/favicon.svg", "image/svg+xml")]
+    public async Task Favicon_Anonymous_IsAnImage(string path, string contentType)
+    {
+        using var client = fixture.Factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = fixture.Factory.ClientOptions.BaseAddress, AllowAutoRedirect = false });
+        using var response = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
+        Assert.NotEmpty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Pages_Head_LinkTheFavicon()
+    {
+        using var client = fixture.Factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = fixture.Factory.ClientOptions.BaseAddress, AllowAutoRedirect = false });
+        var html = await client.GetStringAsync("/account/login");
+        var link = System.Text.RegularExpressions.Regex.Match(html, "<link rel=\"icon\"[^>]*href=\"([^\"]+)\"");
+        Assert.True(link.Success, "no <link rel=\"icon\"> in the page's head");
+        using var icon = await client.GetAsync("/" + link.Groups[1].Value.TrimStart('/'));
+        Assert.Equal(HttpStatusCode.OK, icon.StatusCode);
+        Assert.StartsWith("image/", icon.Content.Headers.ContentType?.MediaType);
+    }
+
     /// <summary>"METHODS pattern" of every routed endpoint except static files (checked above).</summary>
     private HashSet<string> MappedEndpoints() =>
         fixture.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Dashboard.Data;
 using Dashboard.Tests.TestSupport;
 using Microsoft.AspNetCore.Hosting;
@@ -13,7 +16,9 @@ namespace Dashboard.Tests.Browser;
 /// <summary>
 /// One headless Chromium and one Kestrel-hosted app with the demo data set, shared by every test
 /// in the browser collection. Each test opens its own browser context, so cookies and circuits
-/// are never shared; tests isolate their data by unique event names.
+/// are never shared; tests isolate their data by unique event names. The app is served over HTTPS
+/// with a certificate made at start, as in production: outside Development the session and
+/// antiforgery cookies are Secure, and antiforgery refuses to work over plain HTTP.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -28,8 +33,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Waits on a loaded two-core machine can take far longer than on a laptop.</summary>
     public const float TimeoutMs = 30_000;
 
-    private readonly DashboardFactory _factory = new(new Dictionary<string, string?> { ["Demo:Seed"] = "true" }, kestrel: true);
+    private readonly DashboardFactory _factory = new(new Dictionary<string, string?> { ["Demo:Seed"] = "true" });
     private readonly WebApplicationFactory<Program> _app;
+    private readonly X509Certificate2 _certificate = SelfSignedCertificate();
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private string? _adminState;
@@ -38,9 +44,35 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         // Outside Development the host only serves files under wwwroot; blazor.web.js and MudBlazor's
         // assets come from the static web assets manifest, so the browser's host loads it explicitly.
-        // The derived factory keeps the database settings and must be told again to use Kestrel.
+        // The derived factory keeps the database settings; Kestrel is set on it alone (a port given to
+        // the parent would be copied and force a plain-HTTP address).
         _app = _factory.WithWebHostBuilder(builder => builder.UseStaticWebAssets());
-        _app.UseKestrel(0);
+        _app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(_certificate)));
+    }
+
+    private static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        // Kestrel needs the private key in a form it can load on every platform.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>A client of the Kestrel server that trusts the fixture's certificate (and no other).</summary>
+    public HttpClient CreateHttpClient(string? bearer = null)
+    {
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == _certificate.Thumbprint,
+        };
+        var client = new HttpClient(handler) { BaseAddress = ServerAddress };
+        if (bearer is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        return client;
     }
 
     /// <summary>The Kestrel address the browser talks to.</summary>
@@ -56,12 +88,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public DashboardDbContext CreateDbContext() =>
         _app.Services.GetRequiredService<IDbContextFactory<DashboardDbContext>>().CreateDbContext();
 
-    public HttpClient CreateIngestClient()
-    {
-        var client = new HttpClient { BaseAddress = ServerAddress };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", DashboardFactory.WriteKey);
-        return client;
-    }
+    public HttpClient CreateIngestClient() => CreateHttpClient(DashboardFactory.WriteKey);
 
     public static bool ChromiumInstalled => File.Exists(ChromiumPath);
 
@@ -121,6 +148,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             BaseURL = ServerAddress.ToString(),
             ColorScheme = colorScheme,
+            IgnoreHTTPSErrors = true, // the fixture's own certificate
             StorageState = signedIn ? _adminState ?? throw new InvalidOperationException("not signed in yet") : null,
         });
         context.SetDefaultTimeout(TimeoutMs);
@@ -134,6 +162,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         _playwright?.Dispose();
         await _app.DisposeAsync();
         await _factory.DisposeAsync();
+        _certificate.Dispose();
     }
 }
 

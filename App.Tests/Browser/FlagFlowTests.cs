@@ -11,7 +11,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Dashboard.Tests.Browser;
 
-/// <summary>Changing a rollout on the flag page and seeing OFREP serve the change.</summary>
+/// <summary>Changing flags in the pages and seeing the store and OFREP follow.</summary>
 [Collection(BrowserCollection.Name)]
 public sealed class FlagFlowTests(BrowserFixture browser)
 {
@@ -27,8 +27,7 @@ public sealed class FlagFlowTests(BrowserFixture browser)
             db.Flags.Add(new FlagRecord { Key = key, Enabled = true, RolloutBasisPoints = bucket, UpdatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
             await db.SaveChangesAsync();
         }
-        using var ofrep = new HttpClient { BaseAddress = browser.ServerAddress };
-        ofrep.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DashboardFactory.ClientKey);
+        using var ofrep = browser.CreateHttpClient(DashboardFactory.ClientKey);
         async Task<bool> EvaluateAsync()
         {
             using var response = await ofrep.PostAsync($"/ofrep/v1/evaluate/flags/{key}",
@@ -62,6 +61,43 @@ public sealed class FlagFlowTests(BrowserFixture browser)
         await using var check = browser.CreateDbContext();
         var audit = await check.FlagAudit.AsNoTracking().SingleAsync(a => a.FlagKey == key);
         Assert.Equal("admin", audit.Actor);
+        Assert.Empty(session.Errors);
+    }
+
+    [BrowserFact]
+    public async Task ListSwitch_SpaceKeyAndConfirmation_TurnsTheFlagOff()
+    {
+        var key = $"ui_kill_{Guid.NewGuid():N}"[..20];
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using (var db = browser.CreateDbContext())
+        {
+            db.Flags.Add(new FlagRecord { Key = key, Enabled = true, RolloutBasisPoints = 10_000, UpdatedAt = now });
+            db.FlagEvaluationCounts.Add(new FlagEvaluationCount { FlagKey = key, HourStart = now - now % 3_600_000, Count = 3 });
+            await db.SaveChangesAsync();
+        }
+
+        await using var session = await browser.OpenAsync();
+        var page = session.Page;
+        await session.GotoAsync($"/flags?q={key}");
+        await session.WaitForInteractiveAsync();
+        var toggle = page.GetByRole(AriaRole.Switch, new() { Name = $"{key} enabled" })
+            .Or(page.GetByRole(AriaRole.Checkbox, new() { Name = $"{key} enabled" }));
+        await Expect(toggle).ToBeCheckedAsync();
+
+        // Keyboard only: focus the switch, Space asks, Enter on the focused confirmation saves.
+        await toggle.FocusAsync();
+        await page.Keyboard.PressAsync("Space");
+        var confirm = page.GetByRole(AriaRole.Button, new() { Name = "Save the change" });
+        await Expect(page.GetByText("it was evaluated 3 times in the last 24 hours", new() { Exact = false })).ToBeVisibleAsync();
+        await confirm.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        // The row's status comes from the store, reloaded after the save.
+        await Expect(page.Locator("[data-testid=flags] tbody tr", new() { HasText = key }).Locator("[data-testid=status]")).ToHaveTextAsync("off");
+        await Expect(toggle).Not.ToBeCheckedAsync();
+        await using var check = browser.CreateDbContext();
+        Assert.False((await check.Flags.AsNoTracking().SingleAsync(f => f.Key == key)).Enabled);
+        Assert.Equal("admin", (await check.FlagAudit.AsNoTracking().SingleAsync(a => a.FlagKey == key)).Actor);
         Assert.Empty(session.Errors);
     }
 }

@@ -50,4 +50,23 @@ public sealed class PageSmokeTests(BrowserFixture browser)
         // A page that answers 404 makes Chromium log the document's status; its status is asserted above.
         Assert.DoesNotContain(session.Errors, e => !(status >= 400 && e.IsErrorStatusOf(response.Url)));
     }
+
+    [BrowserFact]
+    public async Task Overview_Favicon_LoadsWithoutConsoleErrors()
+    {
+        await using var session = await browser.OpenAsync();
+        await session.GotoAsync("/overview");
+        await session.WaitForInteractiveAsync();
+        await Expect(session.Page.Locator("h1")).ToHaveTextAsync("Store overview");
+
+        // The icon the head names, and the /favicon.ico that browsers and tools ask for by themselves.
+        var href = await session.Page.Locator("link[rel=icon]").First.GetAttributeAsync("href");
+        Assert.False(string.IsNullOrEmpty(href) || href.StartsWith("data:", StringComparison.Ordinal), $"icon link: {href}");
+        foreach (var path in new[] { href, "/favicon.ico" })
+        {
+            var status = await session.Page.EvaluateAsync<int>("async path => (await fetch(path)).status", path);
+            Assert.True(status == 200, $"{path}: {status}");
+        }
+        Assert.Empty(session.Errors);
+    }
 }

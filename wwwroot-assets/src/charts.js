@@ -7,6 +7,11 @@
 //   kind    'line' | 'area' | 'bar' | 'hbar' | 'sparkline'
 //   format  'number' | 'percent' (values are fractions 0..1) | 'seconds'
 //   stacked true to stack the series of a bar chart
+//
+// Categories and series names come from ingested data and from the URL. ApexCharts draws axis and
+// data labels as SVG text nodes (markup shows as written), but writes tooltip titles, the x-axis
+// tooltip, series names in the tooltip and the legend with innerHTML; every one of those passes
+// through a formatter here that escapes the text, so no label can add an element to the page.
 
 let library;
 
@@ -34,6 +39,13 @@ function formatter(format) {
   }
 }
 
+const htmlEntities = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** The text as HTML that shows it literally. */
+export function escapeHtml(value) {
+  return String(value ?? '').replace(/[&<>"']/g, c => htmlEntities[c]);
+}
+
 export function duration(seconds) {
   if (seconds < 60) return `${Math.round(seconds)}s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
@@ -47,6 +59,10 @@ export function toOptions(spec) {
   const sparkline = spec.kind === 'sparkline';
   const type = spec.kind === 'hbar' ? 'bar' : sparkline ? 'area' : spec.kind;
   const text = dark ? '#e0e0e0' : '#424242';
+  const categories = spec.categories ?? [];
+  // Line and column charts turn categories into the numbers 1..n internally, so a tooltip formatter
+  // gets that number: the data point's index names the category instead.
+  const category = (value, opts) => escapeHtml(categories[opts?.dataPointIndex] ?? value);
   return {
     chart: {
       type,
@@ -65,11 +81,12 @@ export function toOptions(spec) {
     colors: spec.colors?.length ? spec.colors : (dark ? paletteDark : palette),
     series: spec.series.map(s => ({ name: s.name, data: s.data })),
     xaxis: sparkline
-      ? { categories: spec.categories ?? [], labels: { show: false }, axisBorder: { show: false }, axisTicks: { show: false }, tooltip: { enabled: false } }
+      ? { categories, labels: { show: false }, axisBorder: { show: false }, axisTicks: { show: false }, tooltip: { enabled: false } }
       : {
-          categories: spec.categories ?? [],
+          categories,
           labels: { hideOverlappingLabels: true, rotate: -45, formatter: spec.kind === 'hbar' ? format : undefined },
           tickPlacement: 'on',
+          tooltip: { formatter: category },
         },
     yaxis: sparkline
       ? { show: false, min: 0 }
@@ -78,10 +95,15 @@ export function toOptions(spec) {
     plotOptions: { bar: { horizontal: spec.kind === 'hbar', borderRadius: 2, columnWidth: '60%', barHeight: '70%' } },
     stroke: { curve: 'straight', width: type === 'bar' ? 0 : 2 },
     fill: sparkline ? { type: 'solid', opacity: 0.15 } : { opacity: type === 'area' ? 0.25 : 1 },
-    markers: { size: sparkline || (spec.categories?.length ?? 0) > 40 ? 0 : 3 },
+    markers: { size: sparkline || categories.length > 40 ? 0 : 3 },
     grid: { borderColor: dark ? '#424242' : '#e0e0e0', show: !sparkline },
-    legend: { show: !sparkline && spec.series.length > 1, position: 'top' },
-    tooltip: { theme: dark ? 'dark' : 'light', enabled: true, y: { formatter: format } },
+    legend: { show: !sparkline && spec.series.length > 1, position: 'top', formatter: escapeHtml },
+    tooltip: {
+      theme: dark ? 'dark' : 'light',
+      enabled: true,
+      x: { formatter: category },
+      y: { formatter: format, title: { formatter: name => name ? `${escapeHtml(name)}: ` : '' } },
+    },
     noData: { text: 'No data' },
   };
 }

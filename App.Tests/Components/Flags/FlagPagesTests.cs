@@ -56,6 +56,75 @@ public sealed class FlagPagesTests : PageTestBase
         cut.WaitForAssertion(() => Assert.Contains("No flag matches “zzz_nothing”", cut.Markup), Timeout);
     }
 
+    /// <summary>A flag that was evaluated in the last 24 hours, so turning it off asks first.</summary>
+    private async Task FlagWithTrafficAsync(string key, int evaluations)
+    {
+        await Admin.SaveAsync(new FlagState(key, "", "", true, 100, [], []), "alice");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using var db = Factory.CreateDbContext();
+        db.FlagEvaluationCounts.Add(new FlagEvaluationCount { FlagKey = key, HourStart = now - now % 3_600_000, Count = evaluations });
+        await db.SaveChangesAsync();
+    }
+
+    [Fact]
+    public async Task List_SwitchOffConfirmed_TurnsTheFlagOffAndAuditsThePerson()
+    {
+        await FlagWithTrafficAsync("pg_list_kill", 42);
+        var dialogs = Context.Render<MudDialogProvider>();
+        var cut = RenderPage<FlagsPage>(uri: "/flags?q=pg_list_kill");
+        cut.WaitForAssertion(() => Assert.True(cut.Find("input[data-testid=flag-toggle]").HasAttribute("checked")), Timeout);
+        Assert.Equal("pg_list_kill enabled", cut.Find("input[data-testid=flag-toggle]").GetAttribute("aria-label"));
+
+        cut.Find("input[data-testid=flag-toggle]").Change(false);
+
+        dialogs.WaitForAssertion(() => Assert.Contains("it was evaluated 42 times in the last 24 hours", dialogs.Markup), Timeout);
+        Assert.True((await StoredAsync("pg_list_kill"))!.Enabled);
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Save the change").Click();
+
+        await WaitForAsync(async () => !(await StoredAsync("pg_list_kill"))!.Enabled);
+        var audit = (await Factory.Services.GetRequiredService<FlagQueries>().AuditAsync("pg_list_kill"))!;
+        Assert.Equal("test-admin", audit[0].Actor);
+        Assert.Contains("Enabled: on → off", audit[0].Changes);
+        cut.WaitForAssertion(() =>
+        {
+            Assert.False(cut.Find("input[data-testid=flag-toggle]").HasAttribute("checked"));
+            Assert.Equal("off", cut.Find("[data-testid=status]").TextContent.Trim());
+        }, Timeout);
+    }
+
+    [Fact]
+    public async Task List_SwitchOffCancelled_LeavesTheFlagOn()
+    {
+        await FlagWithTrafficAsync("pg_list_keep", 7);
+        var dialogs = Context.Render<MudDialogProvider>();
+        var cut = RenderPage<FlagsPage>(uri: "/flags?q=pg_list_keep");
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=flag-toggle]"), Timeout);
+
+        cut.Find("input[data-testid=flag-toggle]").Change(false);
+        dialogs.WaitForAssertion(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click(), Timeout);
+
+        cut.WaitForAssertion(() => Assert.True(cut.Find("input[data-testid=flag-toggle]").HasAttribute("checked")), Timeout);
+        await Task.Delay(200);
+        Assert.True((await StoredAsync("pg_list_keep"))!.Enabled);
+        Assert.Single((await Factory.Services.GetRequiredService<FlagQueries>().AuditAsync("pg_list_keep"))!);
+    }
+
+    [Fact]
+    public async Task List_SwitchOnWithoutRisk_SavesAtOnce()
+    {
+        await Admin.SaveAsync(new FlagState("pg_list_on", "", "", false, 30, [], []), "alice");
+        var dialogs = Context.Render<MudDialogProvider>();
+        var cut = RenderPage<FlagsPage>(uri: "/flags?q=pg_list_on");
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=flag-toggle]"), Timeout);
+
+        cut.Find("input[data-testid=flag-toggle]").Change(true);
+
+        await WaitForAsync(async () => (await StoredAsync("pg_list_on"))!.Enabled);
+        Assert.Equal(30, (await StoredAsync("pg_list_on"))!.RolloutPercent);
+        Assert.DoesNotContain("Confirm this change", dialogs.Markup);
+        cut.WaitForAssertion(() => Assert.Equal("30 %", cut.Find("[data-testid=status]").TextContent.Trim()), Timeout);
+    }
+
     [Fact]
     public async Task New_ValidFlag_IsCreatedByTheSignedInPerson()
     {
