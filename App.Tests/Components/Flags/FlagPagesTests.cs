@@ -81,7 +81,7 @@ public sealed class FlagPagesTests : PageTestBase
         Assert.True((await StoredAsync("pg_list_kill"))!.Enabled);
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Save the change").Click();
 
-        await WaitForAsync(async () => !(await StoredAsync("pg_list_kill"))!.Enabled);
+        await Eventually.UntilAsync(async () => !(await StoredAsync("pg_list_kill"))!.Enabled);
         var audit = (await Factory.Services.GetRequiredService<FlagQueries>().AuditAsync("pg_list_kill"))!;
         Assert.Equal("test-admin", audit[0].Actor);
         Assert.Contains("Enabled: on → off", audit[0].Changes);
@@ -119,7 +119,7 @@ public sealed class FlagPagesTests : PageTestBase
 
         cut.Find("input[data-testid=flag-toggle]").Change(true);
 
-        await WaitForAsync(async () => (await StoredAsync("pg_list_on"))!.Enabled);
+        await Eventually.UntilAsync(async () => (await StoredAsync("pg_list_on"))!.Enabled);
         Assert.Equal(30, (await StoredAsync("pg_list_on"))!.RolloutPercent);
         Assert.DoesNotContain("Confirm this change", dialogs.Markup);
         cut.WaitForAssertion(() => Assert.Equal("30 %", cut.Find("[data-testid=status]").TextContent.Trim()), Timeout);
