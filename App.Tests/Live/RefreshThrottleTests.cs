@@ -58,4 +58,28 @@ public sealed class RefreshThrottleTests
         throttle.Ran(TimeSpan.FromMilliseconds(50));
         Assert.Equal(TimeSpan.FromSeconds(1), throttle.Interval);
     }
+
+    [Fact]
+    public async Task RequestAsync_DuringARun_WaitsForItsEndAndThenTheInterval()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = 0;
+        var throttle = new RefreshThrottle(_clock, TimeSpan.FromSeconds(1), async () => { runs++; await release.Task; });
+
+        var first = throttle.RequestAsync();
+        var second = throttle.RequestAsync(); // arrives while the first still runs: nothing ran before, yet it waits
+        await Task.Delay(20);
+        Assert.Equal(1, runs);
+
+        release.SetResult();
+        await first;
+        Assert.False(second.IsCompleted); // the interval counts from the first run's end
+        for (var i = 0; i < 200 && !second.IsCompleted; i++)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(5);
+        }
+        await second;
+        Assert.Equal(2, runs);
+    }
 }

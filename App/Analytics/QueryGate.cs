@@ -42,37 +42,29 @@ public sealed class QueryGate(IOptions<AnalyticsOptions> options, TimeProvider c
         if (!await slot.WaitAsync(TimeSpan.FromSeconds(Math.Max(0, o.QueryQueueSeconds)), ct)) throw new QueryBusyException(limit);
 
         var timeLimit = TimeSpan.FromSeconds(o.QueryTimeoutSeconds);
-        var timeout = new CancellationTokenSource(timeLimit, clock);
-        var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
-        Task<T> running;
+        using var timeout = new CancellationTokenSource(timeLimit, clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        // Run where the caller runs (a page's load stays on its renderer); the slot is given back
+        // only once the query has ended, interrupted or not.
         try
         {
-            running = Task.Run(() => query(linked.Token), linked.Token);
-        }
-        catch
-        {
-            Done();
-            throw;
-        }
-        // The slot is released when the query has ended, not when the caller gives up waiting.
-        _ = running.ContinueWith(_ => Done(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        try
-        {
-            return await running;
+            linked.Token.ThrowIfCancellationRequested();
+            return await query(linked.Token);
         }
         catch (Exception) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw new QueryTimeoutException(timeLimit);
         }
-
-        void Done()
+        catch (Exception ex) when (ct.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            // An interrupted statement fails with the store's own error; to the caller it is a cancellation.
+            throw new OperationCanceledException(ct);
+        }
+        finally
         {
             slot.Release();
-            linked.Dispose();
-            timeout.Dispose();
         }
     }
-
 }
 
 public static class QueryGateEndpoints

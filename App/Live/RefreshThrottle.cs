@@ -14,6 +14,7 @@ public sealed class RefreshThrottle(TimeProvider clock, TimeSpan interval, Func<
     public static readonly TimeSpan MaxInterval = TimeSpan.FromMinutes(2);
 
     private bool _pending;
+    private Task? _running; // the last run; awaiting it once it has ended costs nothing
     private long? _last;
     private TimeSpan _cost;
 
@@ -31,9 +32,16 @@ public sealed class RefreshThrottle(TimeProvider clock, TimeSpan interval, Func<
     {
         if (_pending) return;
         _pending = true;
+        // One refresh at a time: a request during a run waits for its end, then for the interval.
+        if (_running is { } running) await Task.WhenAny(running); // its failure is its own
         var wait = _last is { } last ? Interval - clock.GetElapsedTime(last) : TimeSpan.Zero;
         if (wait > TimeSpan.Zero) await Task.Delay(wait, clock);
         _pending = false;
+        await (_running = RunAsync());
+    }
+
+    private async Task RunAsync()
+    {
         var started = clock.GetTimestamp();
         try
         {

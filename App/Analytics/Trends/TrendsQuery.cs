@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dashboard.Data;
 using Dashboard.Rollups;
@@ -116,7 +114,8 @@ public sealed record TrendsResult(IReadOnlyList<TrendSeries> Series,
 /// </summary>
 public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
 {
-    private sealed record Row(long UserId, long Timestamp, string? Properties);
+    /// <summary>An event as the measure needs it: its group (by event property) and number read from its properties once.</summary>
+    private sealed record Row(long UserId, long Timestamp, string? Group, double? Number);
 
     public async Task<TrendsResult> RunAsync(TrendsRequest request, CancellationToken ct = default)
     {
@@ -141,9 +140,12 @@ public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
         {
             while (reader.Read())
             {
-                var properties = needProperties && !reader.IsDBNull(3) ? reader.GetString(3) : null;
-                if (request.Where.All(w => JsonText.Value(properties, w.Key) == w.Value))
-                    rows.Add(new Row(reader.GetInt64(0), reader.GetInt64(1), properties));
+                using var properties = needProperties && !reader.IsDBNull(3) ? JsonText.Parse(reader.GetString(3)) : null;
+                var root = properties?.RootElement;
+                if (!request.Where.All(w => JsonText.Value(root, w.Key) == w.Value)) continue;
+                rows.Add(new Row(reader.GetInt64(0), reader.GetInt64(1),
+                    request.Breakdown is { UserTrait: false } b ? JsonText.Value(root, b.Key) : null,
+                    request.Measure.Property is { } p ? JsonText.Number(root, p) : null));
             }
         }
 
@@ -158,10 +160,10 @@ public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
             traits = await db.TrackedUsers.AsNoTracking().Where(u => ids.Contains(u.Id))
                 .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, breakdown.Key), ct);
         }
-        string GroupOf(Row r) => traits is not null ? traits.GetValueOrDefault(r.UserId, JsonText.None) : JsonText.Value(r.Properties, breakdown.Key);
+        string GroupOf(Row r) => traits is not null ? traits.GetValueOrDefault(r.UserId, JsonText.None) : r.Group!;
 
         var byValue = rows.GroupBy(GroupOf, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        var sizes = byValue.ToDictionary(g => g.Key, g => Measure(request.Measure, Accumulate(g.Value, request.Measure.Property)) ?? 0, StringComparer.Ordinal);
+        var sizes = byValue.ToDictionary(g => g.Key, g => Measure(request.Measure, Accumulate(g.Value)) ?? 0, StringComparer.Ordinal);
         var keep = BreakdownGroups.KeepLargest(sizes);
         return byValue
             .GroupBy(g => keep(g.Key), StringComparer.Ordinal)
@@ -175,14 +177,14 @@ public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
     {
         var interval = request.Interval;
         var perBucket = rows.GroupBy(r => BucketStart(interval, UtcCalendar.Day(r.Timestamp)))
-            .ToDictionary(g => g.Key, g => Measure(request.Measure, Accumulate(g, request.Measure.Property)));
+            .ToDictionary(g => g.Key, g => Measure(request.Measure, Accumulate(g)));
         var points = buckets.Select(b => new TrendPoint(b, perBucket.TryGetValue(b, out var v) ? v : Measure(request.Measure, default))).ToList();
-        return new TrendSeries(label, points, Measure(request.Measure, Accumulate(rows, request.Measure.Property)));
+        return new TrendSeries(label, points, Measure(request.Measure, Accumulate(rows)));
     }
 
     private readonly record struct Totals(long Events, int Users, double Sum, long Values);
 
-    private static Totals Accumulate(IEnumerable<Row> rows, string? property = null)
+    private static Totals Accumulate(IEnumerable<Row> rows)
     {
         long events = 0, values = 0;
         double sum = 0;
@@ -191,7 +193,7 @@ public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
         {
             events++;
             users.Add(r.UserId);
-            if (property is not null && Number(r.Properties, property) is { } v)
+            if (r.Number is { } v)
             {
                 sum += v;
                 values++;
@@ -208,24 +210,6 @@ public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
         TrendMeasureKind.Sum => t.Sum,
         _ => t.Values == 0 ? null : t.Sum / t.Values,
     };
-
-    /// <summary>A property's value when it is a JSON number (or a string holding one); else null.</summary>
-    private static double? Number(string? json, string key)
-    {
-        if (string.IsNullOrEmpty(json)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(key, out var v)) return null;
-            if (v.ValueKind == JsonValueKind.Number) return v.GetDouble();
-            return v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
-                && double.IsFinite(d) ? d : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 
     public static DateOnly BucketStart(TrendInterval interval, DateOnly day) => interval switch
     {
