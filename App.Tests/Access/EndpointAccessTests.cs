@@ -72,6 +72,8 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
     private static readonly int[] IngestApi = [401, 401, 200, 401, 401, 401, 401, 401];
     private static readonly int[] FlagEvaluation = [401, 401, 403, 200, 403, 403, 401, 401];
     private static readonly int[] AdminKeyOnly = AdminKey(200);
+    /// <summary>A CORS preflight without an Origin: answered for anyone, never redirected to the sign-in page.</summary>
+    private static readonly int[] Preflight = [204, 204, 204, 204, 204, 204, 204, 204];
     /// <summary>API writes: an admin key only (people change state on the pages); the body or key named in the row decides the admin key's answer.</summary>
     private static int[] AdminKey(int admin) => [401, 401, 403, 403, 403, admin, 401, 401];
 
@@ -146,6 +148,12 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("POST /ingest", "POST", "/ingest", IngestApi, Event),
         new("POST /v1/batch", "POST", "/v1/batch", IngestApi, Event),
         new("POST /v1/track", "POST", "/v1/track", IngestApi, Event),
+        // CORS preflights of the ingest and OFREP paths: anonymous (a preflight carries no key).
+        new("OPTIONS /ingest", "OPTIONS", "/ingest", Preflight),
+        new("OPTIONS /v1/batch", "OPTIONS", "/v1/batch", Preflight),
+        new("OPTIONS /v1/track", "OPTIONS", "/v1/track", Preflight),
+        new("OPTIONS /ofrep/v1/evaluate/flags/{key}", "OPTIONS", "/ofrep/v1/evaluate/flags/new_onboarding_flow", Preflight),
+        new("OPTIONS /ofrep/v1/evaluate/flags", "OPTIONS", "/ofrep/v1/evaluate/flags", Preflight),
         // The circuit's hub: sessions only (without a circuit the hub itself answers 400 or 404).
         new("* /_blazor/negotiate", "POST", "/_blazor/negotiate?negotiateVersion=1", PageForViewers, ""),
         new("* /_blazor", "GET", "/_blazor", [Login, Login, Login, Login, Login, Login, 400, 400]),

@@ -17,7 +17,7 @@ public sealed class AccessBootstrap(ApiKeyStore keys, PeopleAdmin people, IOptio
         var admin = await people.EnsureAdminAsync(auth.Value.AdminPassword, ct);
         string? newWriteKey = null;
         if (!keys.HasAnyWithRole(ApiRoles.Write))
-            newWriteKey = await keys.CreateAsync("Generated at first start", ApiRoles.Write, ct);
+            newWriteKey = await keys.CreateAsync("Generated at first start", ApiRoles.Write, ct: ct);
         return new AccessBootstrapResult(admin, newWriteKey);
     }
 }

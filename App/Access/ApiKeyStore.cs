@@ -18,6 +18,8 @@ public sealed class ConfiguredApiKey
 {
     public string Key { get; set; } = "";
     public string Role { get; set; } = "";
+    /// <summary>Web origins a write or client key may be used from (<c>Auth:ApiKeys:N:Origins</c>); none: servers only.</summary>
+    public List<string> Origins { get; set; } = [];
 }
 
 /// <summary>
@@ -28,6 +30,7 @@ public sealed class ConfiguredApiKey
 public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
     private volatile Dictionary<string, ApiKeyIdentity> _byHash = new(StringComparer.Ordinal);
+    private volatile HashSet<string> _origins = new(StringComparer.Ordinal);
 
     /// <summary>How much of a created key is kept in plain text to tell keys apart (the role letter, "k_" and four random characters).</summary>
     public const int PrefixLength = 7;
@@ -41,6 +44,12 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
         string.IsNullOrEmpty(key) ? null : _byHash.GetValueOrDefault(Hash(key));
 
     public bool HasAnyWithRole(string role) => _byHash.Values.Any(k => k.Role == role);
+
+    /// <summary>Whether some active key lists the origin: what a CORS preflight, which carries no key, is answered by.</summary>
+    public bool IsKnownOrigin(string origin) => _origins.Contains(origin);
+
+    /// <summary>Only write and client keys are used from browsers; origins on other keys are not kept.</summary>
+    public static bool TakesOrigins(string role) => role is ApiRoles.Write or ApiRoles.Client;
 
     // Reloads run one at a time, so an older read can never replace a newer one (a revoked key stays revoked).
     private readonly SemaphoreSlim _reload = new(1, 1);
@@ -63,11 +72,15 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
         var map = new Dictionary<string, ApiKeyIdentity>(StringComparer.Ordinal);
         foreach (var k in configuration.GetSection("Auth:ApiKeys").Get<List<ConfiguredApiKey>>() ?? [])
         {
-            if (k.Key.Length > 0 && ApiRoles.All.Contains(k.Role)) map[Hash(k.Key)] = new ApiKeyIdentity(k.Role, $"configured {k.Role} key", ConfiguredPrefix(k.Key));
+            if (k.Key.Length == 0 || !ApiRoles.All.Contains(k.Role)) continue;
+            var (origins, error) = BrowserOrigins.Parse(string.Join(' ', k.Origins));
+            if (error is not null) throw new InvalidOperationException($"Auth:ApiKeys: the configured {k.Role} key's origins: {error}");
+            map[Hash(k.Key)] = new ApiKeyIdentity(k.Role, $"configured {k.Role} key", ConfiguredPrefix(k.Key), TakesOrigins(k.Role) ? origins : []);
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         foreach (var k in await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).ToListAsync(ct))
-            map[k.Hash] = new ApiKeyIdentity(k.Role, k.Name, k.Prefix);
+            map[k.Hash] = new ApiKeyIdentity(k.Role, k.Name, k.Prefix, TakesOrigins(k.Role) ? BrowserOrigins.Parse(k.Origins).Origins : []);
+        _origins = map.Values.SelectMany(k => k.Origins).ToHashSet(StringComparer.Ordinal);
         _byHash = map;
     }
 
@@ -75,11 +88,17 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
     private static string ConfiguredPrefix(string key) => key[..Math.Min(PrefixLength, key.Length / 4)];
 
     /// <summary>Creates a key, stores its hash and returns the key itself: the only time it is visible.</summary>
-    public async Task<string> CreateAsync(string name, string role, CancellationToken ct = default)
+    /// <param name="origins">The web origins a write or client key may be used from, separated by commas or spaces; none: servers only.</param>
+    public async Task<string> CreateAsync(string name, string role, string? origins = null, CancellationToken ct = default)
     {
         name = name.Trim();
         if (name.Length is 0 or > 100) throw new ArgumentException("A key needs a name of 1 to 100 characters.", nameof(name));
         if (!ApiRoles.All.Contains(role)) throw new ArgumentException($"Unknown key role '{role}'.", nameof(role));
+        var (parsed, error) = BrowserOrigins.Parse(origins);
+        if (error is not null) throw new ArgumentException(error, nameof(origins));
+        if (parsed.Count > 0 && !TakesOrigins(role))
+            throw new ArgumentException("Only write and client keys are used from browsers; leave the origins empty for a read or admin key.", nameof(origins));
+        if (parsed.Count > 50) throw new ArgumentException("A key lists at most 50 origins.", nameof(origins));
         var key = $"{role[0]}k_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20))}";
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
@@ -89,6 +108,7 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
                 Prefix = key[..PrefixLength],
                 Hash = Hash(key),
                 Role = role,
+                Origins = string.Join(' ', parsed),
                 CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
             });
             await db.SaveChangesAsync(ct);
@@ -102,7 +122,7 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).ToListAsync(ct);
-        return rows.Select(k => new ApiKeyRow(k.Id, k.Name, k.Prefix, k.Role,
+        return rows.Select(k => new ApiKeyRow(k.Id, k.Name, k.Prefix, k.Role, BrowserOrigins.Parse(k.Origins).Origins,
             DateTimeOffset.FromUnixTimeMilliseconds(k.CreatedAt),
             k.RevokedAt is { } r ? DateTimeOffset.FromUnixTimeMilliseconds(r) : null)).ToList();
     }
@@ -123,7 +143,8 @@ public sealed class ApiKeyStore(IConfiguration configuration, IDbContextFactory<
 }
 
 /// <param name="Prefix">The key's first characters, as the keys page shows them.</param>
-public sealed record ApiKeyIdentity(string Role, string Name, string Prefix)
+/// <param name="Origins">The web origins browsers may use the key from, canonical (scheme://host[:port]); empty: servers only.</param>
+public sealed record ApiKeyIdentity(string Role, string Name, string Prefix, IReadOnlyList<string> Origins)
 {
     /// <summary>How the key appears as an actor in audits, e.g. <c>key:deploy pipeline (ak_1f2e)</c>; no person's name can look like it.</summary>
     public string AuditName => $"{AuditNamePrefix}{Name} ({Prefix})";
@@ -131,4 +152,4 @@ public sealed record ApiKeyIdentity(string Role, string Name, string Prefix)
     public const string AuditNamePrefix = "key:";
 }
 
-public sealed record ApiKeyRow(int Id, string Name, string Prefix, string Role, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+public sealed record ApiKeyRow(int Id, string Name, string Prefix, string Role, IReadOnlyList<string> Origins, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);

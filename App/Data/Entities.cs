@@ -148,6 +148,8 @@ public sealed class ApiKeyRecord
     public required string Role { get; set; }
     public long CreatedAt { get; set; }
     public long? RevokedAt { get; set; }
+    /// <summary>The web origins (scheme://host[:port]) browsers may use the key from, space-separated; empty: servers only.</summary>
+    public string Origins { get; set; } = "";
 }
 
 /// <summary>

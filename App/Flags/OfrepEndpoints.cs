@@ -70,6 +70,10 @@ public static class OfrepEndpoints
             .Produces(StatusCodes.Status403Forbidden)
             .Produces<OfrepGeneralError>(StatusCodes.Status413PayloadTooLarge)
             .Produces(StatusCodes.Status429TooManyRequests);
+
+        // Browser pages (the OFREP web provider) ask first; the client key's origins decide the rest.
+        app.MapPreflight("/ofrep/v1/evaluate/flags/{key}");
+        app.MapPreflight("/ofrep/v1/evaluate/flags");
         return app;
     }
 
@@ -194,12 +198,21 @@ public static class OfrepEndpoints
         await http.Response.Body.WriteAsync(buffer.WrittenMemory);
     }
 
-    /// <summary>401 without a known key, 403 for a key that is not a client key; true when the request was answered.</summary>
+    /// <summary>
+    /// 401 without a known key, 403 for a key that is not a client key or a browser origin the key
+    /// does not list; true when the request was answered.
+    /// </summary>
     private static async Task<bool> RefuseCallerAsync(HttpContext http, ApiKeyStore keys)
     {
-        var role = keys.FindRole(ApiKeyHeader.ReadWithApiKeyHeader(http.Request));
-        if (role == ApiRoles.Client) return false;
-        if (role is null)
+        var key = keys.Find(ApiKeyHeader.ReadWithApiKeyHeader(http.Request));
+        if (key?.Role == ApiRoles.Client)
+        {
+            if (BrowserOrigins.Allow(http, key)) return false;
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await http.Response.WriteAsJsonAsync(new OfrepGeneralError(BrowserOrigins.Refusal(http, key)));
+            return true;
+        }
+        if (key is null)
         {
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;
             http.Response.Headers.WWWAuthenticate = "Bearer";

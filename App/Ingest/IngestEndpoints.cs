@@ -30,6 +30,7 @@ public static class IngestEndpoints
                 .Produces<IngestResponse>()
                 .Produces<IngestError>(StatusCodes.Status400BadRequest)
                 .Produces<IngestError>(StatusCodes.Status401Unauthorized)
+                .Produces<IngestError>(StatusCodes.Status403Forbidden)
                 .Produces<IngestError>(StatusCodes.Status413PayloadTooLarge)
                 .Produces<IngestError>(StatusCodes.Status429TooManyRequests)
                 .Produces<IngestError>(StatusCodes.Status503ServiceUnavailable)
@@ -38,6 +39,7 @@ public static class IngestEndpoints
                 // The write key is checked here, not by the authentication middleware: Segment's
                 // clients may send it in the body, and the 401 answers keep their JSON shape.
                 .AllowAnonymous();
+            app.MapPreflight(path);
         }
         return app;
     }
@@ -47,7 +49,7 @@ public static class IngestEndpoints
     {
         // A key in the headers is checked before the body is read; one in the body only after.
         var headerKey = ApiKeyHeader.Read(http.Request);
-        if (headerKey is not null && keys.FindRole(headerKey) != ApiRoles.Write) return BadKey();
+        if (headerKey is not null && RefuseKey(http, keys.Find(headerKey)) is { } refused) return refused;
 
         var max = options.Value.MaxBodyBytes;
         if (http.Request.ContentLength > max) return TooLarge(max);
@@ -71,7 +73,7 @@ public static class IngestEndpoints
             var bodyKey = StringField(root, "writeKey");
             if (bodyKey is null)
                 return Results.Json(new IngestError("a write key is required (HTTP Basic username, Bearer token or writeKey)"), statusCode: 401);
-            if (keys.FindRole(bodyKey) != ApiRoles.Write) return BadKey();
+            if (RefuseKey(http, keys.Find(bodyKey)) is { } bodyRefused) return bodyRefused;
         }
 
         if (root.ValueKind != JsonValueKind.Object)
@@ -128,8 +130,12 @@ public static class IngestEndpoints
         return Results.Ok(new IngestResponse(result.Accepted, result.Duplicates, rejected));
     }
 
-    private static IResult BadKey() =>
-        Results.Json(new IngestError("the write key is not valid"), statusCode: 401);
+    /// <summary>401 for a key that is not a write key, 403 for a browser origin the key does not list; null: go on.</summary>
+    private static IResult? RefuseKey(HttpContext http, ApiKeyIdentity? key)
+    {
+        if (key?.Role != ApiRoles.Write) return Results.Json(new IngestError("the write key is not valid"), statusCode: 401);
+        return BrowserOrigins.Allow(http, key) ? null : Results.Json(new IngestError(BrowserOrigins.Refusal(http, key)), statusCode: 403);
+    }
 
     private static IResult TooLarge(int max) =>
         Results.Json(new IngestError($"the request body is larger than {max} bytes"), statusCode: 413);

@@ -34,6 +34,10 @@ namespace Dashboard.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Origins")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasColumnType("TEXT");
