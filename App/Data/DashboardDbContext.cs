@@ -14,6 +14,7 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
 {
     public DbSet<EventRecord> Events => Set<EventRecord>();
     public DbSet<UserRecord> TrackedUsers => Set<UserRecord>();
+    public DbSet<AccountRecord> Accounts => Set<AccountRecord>();
     public DbSet<QuarantinedEvent> Quarantine => Set<QuarantinedEvent>();
     public DbSet<EventStat> EventStats => Set<EventStat>();
     public DbSet<EventDefinition> EventDefinitions => Set<EventDefinition>();

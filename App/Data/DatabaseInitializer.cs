@@ -6,7 +6,7 @@ namespace Dashboard.Data;
 
 /// <summary>
 /// The store's part of start-up: applies migrations, seeds the taxonomy, flags and experiments
-/// when their tables are empty and loads the taxonomy cache; and fills the demo data set into an
+/// when their tables are empty, adds the built-in events (PAGE, SCREEN) the taxonomy lacks and loads the taxonomy cache; and fills the demo data set into an
 /// empty database when <c>Demo:Seed</c> is true.
 /// </summary>
 public sealed class DatabaseInitializer(
@@ -26,6 +26,10 @@ public sealed class DatabaseInitializer(
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             if (!await db.EventDefinitions.AnyAsync(ct)) db.EventDefinitions.AddRange(seed.Taxonomy(now));
+            // The built-in events join every store, an existing one included (the seed is read only when it is empty).
+            var names = await db.EventDefinitions.Select(d => d.Name).ToListAsync(ct);
+            db.EventDefinitions.AddRange(BuiltInEvents.Definitions(now).Where(d => !names.Contains(d.Name)
+                && !db.EventDefinitions.Local.Any(l => l.Name == d.Name)));
             if (!await db.Flags.AnyAsync(ct)) db.Flags.AddRange(seed.Flags(now));
             if (!await db.Experiments.AnyAsync(ct)) db.Experiments.AddRange(seed.Experiments(now));
             await db.SaveChangesAsync(ct);

@@ -20,6 +20,22 @@ public sealed class UserRecord
     public string Traits { get; set; } = "{}";
     public long FirstSeen { get; set; }
     public long LastSeen { get; set; }
+    /// <summary>True once the key came as a userId (not only as an anonymousId): a known user, never merged into another.</summary>
+    public bool Known { get; set; }
+    /// <summary>An anonymous identity merged into a user (identify with both ids, or alias): the user's row. Its events were moved there.</summary>
+    public long? MergedInto { get; set; }
+    /// <summary>The account (group) of the identity's latest group call.</summary>
+    public long? AccountId { get; set; }
+}
+
+/// <summary>An account, from Segment's group calls: its id and traits, the breakdown key <c>group.&lt;trait&gt;</c>.</summary>
+public sealed class AccountRecord
+{
+    public long Id { get; set; }
+    public required string Key { get; set; }
+    public string Traits { get; set; } = "{}";
+    public long FirstSeen { get; set; }
+    public long UpdatedAt { get; set; }
 }
 
 public sealed class QuarantinedEvent

@@ -28,6 +28,9 @@ public sealed class EventValidator(IOptions<IngestOptions> options, TaxonomyCach
         public string? TraitsJson;
         public long Timestamp;
         public string? MessageId;
+        public bool Anonymous;
+        public string? MergeKey;
+        public string? GroupKey;
     }
 
     private delegate Rejection? Step(Item item);
@@ -41,13 +44,19 @@ public sealed class EventValidator(IOptions<IngestOptions> options, TaxonomyCach
     public Outcome Validate(JsonElement raw, BatchContext ctx)
     {
         var item = new Item(raw, ctx);
-        _steps ??= [CheckSize, CheckShape, CheckType, CheckIdentity, CheckName, CheckProperties, CheckTimestamp, CheckMessageId, CheckTaxonomy];
+        _steps ??= [CheckSize, CheckShape, CheckType, CheckIdentity, CheckLinks, CheckName, CheckProperties, CheckTimestamp, CheckMessageId, CheckTaxonomy];
         foreach (var step in _steps)
         {
             if (step(item) is { } rejection) return new Outcome(null, rejection);
         }
-        var props = item.Properties is { } p ? p.GetRawText() : "{}";
-        return new Outcome(new ValidEvent(item.Type, item.UserKey!, item.Name, props, item.TraitsJson, item.Timestamp, item.MessageId!), null);
+        var props = item.Type is MessageType.Page or MessageType.Screen ? PageProperties(item)
+            : item.Properties is { } p ? p.GetRawText() : "{}";
+        return new Outcome(new ValidEvent(item.Type, item.UserKey!, item.Name, props, item.TraitsJson, item.Timestamp, item.MessageId!)
+        {
+            Anonymous = item.Anonymous,
+            MergeKey = item.MergeKey,
+            GroupKey = item.GroupKey,
+        }, null);
     }
 
     private Rejection? CheckSize(Item item)
@@ -64,46 +73,99 @@ public sealed class EventValidator(IOptions<IngestOptions> options, TaxonomyCach
     {
         if (!item.Raw.TryGetProperty("type", out var type) || type.ValueKind == JsonValueKind.Null)
         {
-            item.Type = MessageType.Track;
+            item.Type = item.Ctx.DefaultType;
             return null;
         }
-        switch (type.ValueKind == JsonValueKind.String ? type.GetString() : null)
+        MessageType? parsed = (type.ValueKind == JsonValueKind.String ? type.GetString() : null) switch
         {
-            case "track": item.Type = MessageType.Track; return null;
-            case "identify": item.Type = MessageType.Identify; return null;
-            default:
-                return new(RejectionCodes.UnsupportedType, $"type must be \"track\" or \"identify\", not {type.GetRawText()}");
-        }
+            "track" => MessageType.Track,
+            "identify" => MessageType.Identify,
+            "page" => MessageType.Page,
+            "screen" => MessageType.Screen,
+            "group" => MessageType.Group,
+            "alias" => MessageType.Alias,
+            _ => null,
+        };
+        if (parsed is null)
+            return new(RejectionCodes.UnsupportedType, $"type must be one of track, identify, page, screen, group, alias, not {Truncate(type.GetRawText())}");
+        item.Type = parsed.Value;
+        return null;
     }
 
     private static Rejection? CheckIdentity(Item item)
     {
         foreach (var (field, fallback) in new[] { ("userId", item.Ctx.UserId), ("anonymousId", item.Ctx.AnonymousId) })
         {
-            if (item.Raw.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null)
-            {
-                var id = v.ValueKind switch
-                {
-                    JsonValueKind.String => v.GetString(),
-                    JsonValueKind.Number => v.GetRawText(),
-                    _ => null,
-                };
-                if (id is null) return new(RejectionCodes.InvalidIdentity, $"{field} must be a string");
-                if (id.Length > MaxIdLength) return new(RejectionCodes.InvalidIdentity, $"{field} is longer than {MaxIdLength} characters");
-                if (id.Length > 0) { item.UserKey = id; return null; }
-            }
-            else if (!string.IsNullOrEmpty(fallback))
-            {
-                item.UserKey = fallback;
-                return null;
-            }
+            var id = ReadId(item, field, fallback, out var invalid);
+            if (invalid is not null) return invalid;
+            if (id is null) continue;
+            item.UserKey = id;
+            item.Anonymous = field == "anonymousId";
+            return null;
         }
         return new(RejectionCodes.MissingIdentity, "the event has neither userId nor anonymousId");
     }
 
+    /// <summary>An id field as a string (a number is taken as its text); null when absent or empty.</summary>
+    private static string? ReadId(Item item, string field, string? fallback, out Rejection? invalid)
+    {
+        invalid = null;
+        if (!item.Raw.TryGetProperty(field, out var v) || v.ValueKind == JsonValueKind.Null)
+            return string.IsNullOrEmpty(fallback) ? null : fallback;
+        var id = v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString(),
+            JsonValueKind.Number => v.GetRawText(),
+            _ => null,
+        };
+        if (id is null) invalid = new(RejectionCodes.InvalidIdentity, $"{field} must be a string");
+        else if (id.Length > MaxIdLength) invalid = new(RejectionCodes.InvalidIdentity, $"{field} is longer than {MaxIdLength} characters");
+        return invalid is null && id is { Length: > 0 } ? id : null;
+    }
+
+    /// <summary>
+    /// What identify, alias and group name besides the identity: the anonymous id an identify with
+    /// both ids merges into the user, alias's previousId (an alias needs a userId), a group's groupId.
+    /// </summary>
+    private static Rejection? CheckLinks(Item item)
+    {
+        Rejection? invalid;
+        switch (item.Type)
+        {
+            case MessageType.Identify when !item.Anonymous:
+                var anonymous = ReadId(item, "anonymousId", item.Ctx.AnonymousId, out invalid);
+                if (invalid is not null) return invalid;
+                if (anonymous != item.UserKey) item.MergeKey = anonymous;
+                return null;
+            case MessageType.Alias:
+                if (item.Anonymous) return new(RejectionCodes.MissingIdentity, "an alias needs userId, the id the previousId becomes");
+                var previous = ReadId(item, "previousId", null, out invalid);
+                if (invalid is not null) return new(RejectionCodes.MissingPreviousId, invalid.Value.Error);
+                if (previous is null) return new(RejectionCodes.MissingPreviousId, "an alias needs previousId, the id to merge into userId");
+                if (previous != item.UserKey) item.MergeKey = previous;
+                return null;
+            case MessageType.Group:
+                var group = ReadId(item, "groupId", null, out invalid);
+                if (invalid is not null) return new(RejectionCodes.MissingGroupId, invalid.Value.Error);
+                if (group is null) return new(RejectionCodes.MissingGroupId, "a group call needs groupId, a non-empty string");
+                item.GroupKey = group;
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The event name page and screen calls are stored under.</summary>
+    public const string PageEvent = "PAGE", ScreenEvent = "SCREEN";
+
     private static Rejection? CheckName(Item item)
     {
-        if (item.Type == MessageType.Identify) return null;
+        switch (item.Type)
+        {
+            case MessageType.Page: item.Name = PageEvent; return null;
+            case MessageType.Screen: item.Name = ScreenEvent; return null;
+            case not MessageType.Track: return null;
+        }
         if (item.Raw.TryGetProperty("event", out var e) && e.ValueKind == JsonValueKind.String && e.GetString() is { Length: > 0 } name)
         {
             if (name.Length > QuarantineItem.MaxEventNameLength) return new(RejectionCodes.MissingEventName, $"event name is longer than {QuarantineItem.MaxEventNameLength} characters");
@@ -115,12 +177,21 @@ public sealed class EventValidator(IOptions<IngestOptions> options, TaxonomyCach
 
     private static Rejection? CheckProperties(Item item)
     {
-        var field = item.Type == MessageType.Identify ? "traits" : "properties";
+        var field = item.Type is MessageType.Identify or MessageType.Group ? "traits" : "properties";
         if (!item.Raw.TryGetProperty(field, out var p) || p.ValueKind == JsonValueKind.Null) return null;
         if (p.ValueKind != JsonValueKind.Object) return new(RejectionCodes.InvalidProperties, $"{field} must be a JSON object");
-        if (item.Type == MessageType.Identify) item.TraitsJson = p.GetRawText();
+        if (field == "traits") item.TraitsJson = p.GetRawText();
         else item.Properties = p;
         return null;
+    }
+
+    /// <summary>The page properties a page or screen call stores: its properties, with the call's "name" when they lack one.</summary>
+    private static string PageProperties(Item item)
+    {
+        var props = item.Properties is { } p ? System.Text.Json.Nodes.JsonNode.Parse(p.GetRawText())!.AsObject() : [];
+        if (!props.ContainsKey("name") && item.Raw.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String)
+            props["name"] = n.GetString();
+        return props.ToJsonString();
     }
 
     private Rejection? CheckTimestamp(Item item)
@@ -163,8 +234,8 @@ public sealed class EventValidator(IOptions<IngestOptions> options, TaxonomyCach
 
     private Rejection? CheckTaxonomy(Item item)
     {
-        if (item.Type == MessageType.Identify) return null;
-        return taxonomy.Current.Check(item.Name!, item.Properties) is { } violation
+        if (item.Name is null) return null; // identify, group, alias: no event
+        return taxonomy.Current.Check(item.Name, item.Properties) is { } violation
             ? new(violation.Code, violation.Message)
             : null;
     }

@@ -2,7 +2,8 @@ using System.Text.Json;
 
 namespace Dashboard.Ingest;
 
-public enum MessageType { Track, Identify }
+/// <summary>Segment's message types: page and screen are stored as the events PAGE and SCREEN.</summary>
+public enum MessageType { Track, Identify, Page, Screen, Group, Alias }
 
 /// <summary>An item that passed validation, ready for the writer.</summary>
 public sealed record ValidEvent(
@@ -12,7 +13,20 @@ public sealed record ValidEvent(
     string PropertiesJson,
     string? TraitsJson,
     long Timestamp,
-    string MessageId);
+    string MessageId)
+{
+    /// <summary>identify: the anonymous id to merge into <see cref="UserKey"/>; alias: the previousId.</summary>
+    public string? MergeKey { get; init; }
+
+    /// <summary>group: the account's id (its traits are <see cref="TraitsJson"/>).</summary>
+    public string? GroupKey { get; init; }
+
+    /// <summary>True when <see cref="UserKey"/> is an anonymousId (no userId named the item).</summary>
+    public bool Anonymous { get; init; }
+
+    /// <summary>The item's index in its request, for a refusal the writer decides (a merge that must not happen).</summary>
+    public int Index { get; init; }
+}
 
 public sealed record QuarantineItem(string? EventName, string Reason, string Payload)
 {
@@ -54,7 +68,14 @@ public static class RejectionCodes
     public const string MissingProperty = "missing_property";
     public const string WrongPropertyType = "wrong_property_type";
     public const string NotInEnum = "value_not_in_enum";
+    public const string MissingGroupId = "missing_group_id";
+    public const string MissingPreviousId = "missing_previous_id";
+    public const string MergeRefused = "merge_refused";
 }
 
-/// <summary>Defaults a batch gives its items: identity and the client's send time.</summary>
-public sealed record BatchContext(JsonElement? SentAt, string? UserId, string? AnonymousId, long ReceivedAt);
+/// <summary>
+/// Defaults a batch gives its items: identity, the client's send time, and the message type of an
+/// item without "type" (the path's: /v1/page takes page calls; track elsewhere).
+/// </summary>
+public sealed record BatchContext(JsonElement? SentAt, string? UserId, string? AnonymousId, long ReceivedAt,
+    MessageType DefaultType = MessageType.Track);

@@ -47,6 +47,8 @@ public sealed partial class TaxonomyEditor(IDbContextFactory<DashboardDbContext>
             // shadow ordinals), so the edit is copied onto the tracked row.
             var row = await db.EventDefinitions.FirstOrDefaultAsync(x => x.Id == d.Id, ct);
             if (row is null) return [$"The event '{d.Name}' no longer exists."];
+            if (row.Name != d.Name && BuiltInEvents.IsBuiltIn(row.Name))
+                return [$"{row.Name} is built in (page and screen calls are stored as it) and keeps its name."];
             row.Name = d.Name;
             row.Description = d.Description;
             row.Properties = d.Properties;
@@ -57,10 +59,14 @@ public sealed partial class TaxonomyEditor(IDbContextFactory<DashboardDbContext>
         return [];
     }
 
-    public async Task DeleteAsync(int id, CancellationToken ct = default)
+    /// <summary>Deletes a definition; null when done, else why not (the built-in PAGE and SCREEN stay).</summary>
+    public async Task<string?> DeleteAsync(int id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var name = await db.EventDefinitions.Where(d => d.Id == id).Select(d => d.Name).FirstOrDefaultAsync(ct);
+        if (name is not null && BuiltInEvents.IsBuiltIn(name)) return $"{name} is built in (page and screen calls are stored as it) and cannot be deleted";
         await db.EventDefinitions.Where(d => d.Id == id).ExecuteDeleteAsync(ct);
         await cache.ReloadAsync(ct);
+        return null;
     }
 }

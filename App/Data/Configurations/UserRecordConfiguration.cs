@@ -11,5 +11,17 @@ public sealed class UserRecordConfiguration : IEntityTypeConfiguration<UserRecor
         b.HasKey(u => u.Id);
         b.HasIndex(u => u.Key).IsUnique();
         b.HasIndex(u => u.FirstSeen);
+        b.HasIndex(u => u.MergedInto);
+        b.HasIndex(u => u.AccountId);
+    }
+}
+
+public sealed class AccountRecordConfiguration : IEntityTypeConfiguration<AccountRecord>
+{
+    public void Configure(EntityTypeBuilder<AccountRecord> b)
+    {
+        b.ToTable("Accounts");
+        b.HasKey(a => a.Id);
+        b.HasIndex(a => a.Key).IsUnique();
     }
 }
