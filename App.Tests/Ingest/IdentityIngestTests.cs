@@ -173,3 +173,42 @@ public sealed class IdentityIngestTests(IngestEndpointsFixture fixture) : IClass
         return cmd.ExecuteScalar() as string;
     }
 }
+
+public sealed class PersonEndpointTests(IngestEndpointsFixture fixture) : IClassFixture<IngestEndpointsFixture>
+{
+    private readonly DashboardFactory _factory = fixture.Factory;
+
+    [Fact]
+    public async Task Person_ShowsTheMergedIdsAndAccount_AndAMergedIdFindsItsUser()
+    {
+        var (user, anon1, anon2, account) = (NewId("user"), NewId("anon"), NewId("anon"), NewId("acme"));
+        using (var ingest = _factory.CreateIngestClient())
+        {
+            var body = JsonSerializer.Serialize(new
+            {
+                batch = new object[]
+                {
+                    new { @event = "APP_OPENED", anonymousId = anon1 },
+                    new { type = "identify", userId = user, anonymousId = anon1, traits = new { plan = "pro" } },
+                    new { type = "alias", userId = user, previousId = anon2 },
+                    new { type = "group", userId = user, groupId = account, traits = new { industry = "retail" } },
+                    new { @event = "APP_OPENED", userId = user },
+                },
+            });
+            Assert.Empty((await (await ingest.PostRawAsync("/ingest", body)).ReadReplyAsync()).Rejected);
+        }
+        using var reader = _factory.CreateIngestClient(DashboardFactory.ReadKey);
+        foreach (var id in new[] { user, anon2 })
+        {
+            using var response = await reader.GetAsync($"/api/people/{id}");
+            var person = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(user, person.GetProperty("id").GetString());
+            Assert.Equal(new[] { anon1, anon2 }.Order(), person.GetProperty("mergedIds").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal("pro", person.GetProperty("traits").GetProperty("plan").GetString());
+            Assert.Equal(account, person.GetProperty("account").GetProperty("id").GetString());
+            Assert.Equal(2, person.GetProperty("events").GetInt64());
+        }
+        using var missing = await reader.GetAsync("/api/people/" + NewId("nobody"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+    }
+}
