@@ -92,6 +92,21 @@ public sealed class IdentityIngestTests(IngestEndpointsFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Funnel_FromAnAnonymousPageViewToASignUpAfterIdentify_CountsOnePerson()
+    {
+        var (anon, user, path) = (NewId("anon"), NewId("user"), "/pricing-" + Guid.NewGuid().ToString("N"));
+        await PostAsync(new { type = "page", anonymousId = anon, properties = new { path } });
+        await PostAsync(Identify(user, anon),
+            new { @event = "USER_REGISTERED", userId = user, properties = new { referralSource = "ads", planType = "free" } });
+
+        using var reader = _factory.CreateIngestClient(DashboardFactory.ReadKey);
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        using var response = await reader.GetAsync($"/api/insights/funnel?steps=PAGE[path={Uri.EscapeDataString(path)}],USER_REGISTERED&from={today}&to={today}");
+        var steps = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("steps");
+        Assert.Equal([1, 1], steps.EnumerateArray().Select(s => s.GetProperty("users").GetInt32()));
+    }
+
+    [Fact]
     public async Task Identify_InTheSameBatchAsTheAnonymousEvents_MergesThem()
     {
         var (anon, user, m) = (NewId("anon"), NewId("user"), NewId("m"));
