@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Dashboard.Flags;
 using Dashboard.Tests.TestSupport;
@@ -26,34 +25,12 @@ public sealed class OpenFeatureSdkTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
 
-    /// <summary>The package's folder in the source tree, found from the test binaries upwards.</summary>
-    private static string Folder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
-                return Path.Combine(dir.FullName, "App.Tests", "Flags", "OpenFeature");
-        throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string Folder() => NodeTools.SourceFolder("App.Tests", "Flags", "OpenFeature");
 
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(string file, string[] arguments, string folder)
-    {
-        var start = new ProcessStartInfo(file, arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int Exit, string Output, string Error)> RunAsync(string file, string[] arguments, string folder) =>
+        NodeTools.RunAsync(file, arguments, folder);
 
-    /// <summary>Installs the pinned packages from the lock file when node_modules is missing or older than the lock.</summary>
-    private static async Task EnsureInstalledAsync(string folder)
-    {
-        var marker = Path.Combine(folder, "node_modules", ".package-lock.json");
-        if (File.Exists(marker) && File.GetLastWriteTimeUtc(marker) >= File.GetLastWriteTimeUtc(Path.Combine(folder, "package-lock.json"))) return;
-        var (exit, output, error) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], folder);
-        Assert.True(exit == 0, $"npm ci failed: {output}{error}");
-    }
+    private static Task EnsureInstalledAsync(string folder) => NodeTools.EnsureInstalledAsync(folder);
 
     [Fact]
     public async Task OfrepProvider_Unchanged_EvaluatesValuesVariantsReasonsAndErrors()
