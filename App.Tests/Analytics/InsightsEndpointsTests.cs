@@ -38,6 +38,8 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
     [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&where=plan", "property=value")]
     [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&compare=last", "'compare' must be previous")]
     [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&breakdown=user.", "names no property")]
+    [InlineData("/api/insights/funnel?steps=A,B&from=2026-03-01&to=2026-03-02&breakdown=group.", "names no property")]
+    [InlineData("/api/insights/retention?from=2026-03-01&to=2026-03-02&breakdown=group.", "names no trait")]
     public async Task Get_BadParameter_Answers400WithTheReason(string path, string reason)
     {
         using var client = _factory.CreateReaderClient();

@@ -68,10 +68,10 @@ public sealed class RollupJobTests : IAsyncLifetime
             // Funnels read the packed event times: repeated steps, a short window, breakdowns.
             answers.Add(await funnel.RunAsync(new FunnelRequest(["APP_OPENED", "FEATURE_ENGAGED", "FEATURE_ENGAGED"], D(from), D(to))));
             answers.Add(await funnel.RunAsync(new FunnelRequest(["FEATURE_ENGAGED", "APP_OPENED"], D(from), D(to), TimeSpan.FromDays(7),
-                new FunnelBreakdown(FunnelBreakdownSource.UserTrait, "plan"))));
+                Breakdown.User("plan"))));
             answers.Add(await funnel.RunAsync(new FunnelRequest(["USER_REGISTERED", "FEATURE_ENGAGED"], D(from), D(to), TimeSpan.FromDays(8))));
             answers.Add(await funnel.RunAsync(new FunnelRequest(["FEATURE_ENGAGED", "FEATURE_ENGAGED"], D(from), D(to), TimeSpan.FromDays(3),
-                new FunnelBreakdown(FunnelBreakdownSource.FirstStepProperty, "featureName"))));
+                Breakdown.Event("featureName"))));
             // Activation reads the packed event times too: first signups, activation in the window.
             answers.Add(await activation.RunAsync(new ActivationRequest(D(from), D(to), "USER_REGISTERED", "FEATURE_ENGAGED", TimeSpan.FromDays(8))));
             answers.Add(await activation.RunAsync(new ActivationRequest(D(from), D(to), "APP_OPENED", "FEATURE_ENGAGED", TimeSpan.FromDays(1))));
