@@ -128,6 +128,7 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("GET /api/insights/features", "GET", "/api/insights/features?from=2026-11-02&to=2026-11-08", ReadApi),
         new("GET /api/insights/retention", "GET", "/api/insights/retention?from=2026-11-02&to=2026-11-08", ReadApi),
         new("GET /api/insights/trends", "GET", "/api/insights/trends?event=FEATURE_ENGAGED&from=2026-11-02&to=2026-11-08", ReadApi),
+        new("GET /api/people/{id}", "GET", "/api/people/nobody-with-this-id", [401, 401, 403, 403, 404, 404, 404, 404]),
         new("GET /api/flags", "GET", "/api/flags", ReadApi),
         new("GET /api/flags/{key}", "GET", "/api/flags/new_onboarding_flow", ReadApi),
         new("GET /api/flags/{key}/audit", "GET", "/api/flags/new_onboarding_flow/audit", ReadApi),

@@ -1,3 +1,4 @@
+using Dashboard.Schema;
 using AngleSharp.Dom;
 using Bunit;
 using Dashboard.Components.Pages.Events;
@@ -23,7 +24,7 @@ public sealed class EventDefinitionsPageTests : PageTestBase
         cut.WaitForAssertion(() =>
         {
             var rows = Rows(cut);
-            var seeded = new SeedData(new ConfigurationBuilder().Build()).Taxonomy(0).Select(d => d.Name).Order();
+            var seeded = new SeedData(new ConfigurationBuilder().Build()).Taxonomy(0).Select(d => d.Name).Concat(BuiltInEvents.Names).Order();
             Assert.Equal(seeded, rows.Keys.Order());
 
             var registered = rows["USER_REGISTERED"];

@@ -857,8 +857,8 @@ public sealed class IngestEndpointsTests(IngestEndpointsFixture fixture) : IClas
     [Fact]
     public async Task Post_UnsupportedSegmentType_IsRejected()
     {
-        var id = NewId("seg-page");
-        var json = JsonSerializer.Serialize(new { batch = new[] { new { type = "page", name = "Home", userId = id, messageId = id } } });
+        var id = NewId("seg-unknown-type");
+        var json = JsonSerializer.Serialize(new { batch = new[] { new { type = "pageview", name = "Home", userId = id, messageId = id } } });
 
         var reply = await IngestAsync(json, "/v1/batch");
 

@@ -196,6 +196,58 @@ public sealed class RollupJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MergedIdentity_AnswersEqualTheRawEventsBeforeAndAfterTheJob()
+    {
+        // anon's events: two folded days, one late event above the watermark; user signs up on 03-05.
+        await new AnalyticsData(_factory.Services)
+            .Event("anon", "APP_OPENED", "2026-03-02T09:00:00Z")
+            .Event("anon", "FEATURE_ENGAGED", "2026-03-05T10:00:00Z", new { featureName = "search" })
+            .Event("anon", "APP_OPENED", "2026-03-09T08:00:00Z")
+            .Event("user", "USER_REGISTERED", "2026-03-05T11:00:00Z")
+            .Event("user", "FEATURE_ENGAGED", "2026-03-09T10:00:00Z", new { featureName = "search" })
+            .Event("other", "APP_OPENED", "2026-03-09T10:00:00Z")
+            .SaveAsync();
+        Assert.Equal(6, await Job.RunAsync(CancellationToken.None));
+        long anonId, userId;
+        string anonKey, userKey;
+        await using (var db = _factory.CreateDbContext())
+        {
+            (anonId, anonKey) = await db.TrackedUsers.Where(u => u.Key.StartsWith("anon-")).Select(u => ValueTuple.Create(u.Id, u.Key)).SingleAsync();
+            (userId, userKey) = await db.TrackedUsers.Where(u => u.Key.StartsWith("user-")).Select(u => ValueTuple.Create(u.Id, u.Key)).SingleAsync();
+            db.Events.Add(Late("anon-late", anonId, "FEATURE_ENGAGED", "2026-03-12T08:00:00Z", """{"featureName":"export"}"""));
+            await db.SaveChangesAsync();
+        }
+        var funnel = new FunnelQuery(_factory.Db(), new FixedClock(Now));
+        var request = new FunnelRequest(["APP_OPENED", "USER_REGISTERED"], D("2026-03-01"), D("2026-03-20"));
+        Assert.Equal([2, 0], (await funnel.RunAsync(request)).Steps.Select(s => s.Users));
+        var before = await AnswersAsync();
+
+        var writer = _factory.Services.GetRequiredService<EventWriter>();
+        var identify = new WriteRequest([new ValidEvent(MessageType.Identify, userKey, null, "{}", null, Now.ToUnixTimeMilliseconds(), "merge-1") { MergeKey = anonKey }],
+            [], Now.ToUnixTimeMilliseconds());
+        Assert.True(writer.TryEnqueue(identify));
+        Assert.Equal(1, (await identify.Task).Accepted);
+
+        // Hand-computed: the one person opened the app on 03-02 and signed up on 03-05; on 03-09 two people were active, not three.
+        Assert.Equal([2, 1], (await funnel.RunAsync(request)).Steps.Select(s => s.Users));
+        var day = (await new ActivityQuery(_factory.Db()).RunAsync(D("2026-03-09"), D("2026-03-09"), ActivityInterval.Day)).Points.Single();
+        Assert.Equal((2, 3L), (day.ActiveUsers, day.Events));
+        var merged = await AnswersAsync();
+        Assert.NotEqual(before, merged);
+        Assert.Equal(await RawAnswersAsync(), merged);
+        await AssertCountsMatchTheRollupsAsync();
+        await using (var db = _factory.CreateDbContext())
+        {
+            Assert.False(await db.UserDays.AnyAsync(d => d.UserId == anonId));
+            Assert.Equal(3, await db.UserDays.CountAsync(d => d.UserId == userId)); // 03-02, 03-05, 03-09 folded; 03-12 is in the tail
+        }
+
+        Assert.Equal(1, await Job.RunAsync(CancellationToken.None));
+        Assert.Equal(merged, await AnswersAsync());
+        await AssertCountsMatchTheRollupsAsync();
+    }
+
+    [Fact]
     public async Task RunAsync_UpToAWatermark_StopsThereAndLeavesTheRestRaw()
     {
         await SeedAsync(new AnalyticsData(_factory.Services));

@@ -8,6 +8,16 @@ public static class JsonText
 {
     public const string None = "(none)";
 
+    /// <summary>The top-level keys of <paramref name="current"/> with those of <paramref name="next"/> over them (traits arriving).</summary>
+    public static string Patch(string current, string? next)
+    {
+        if (next is null or "{}") return current;
+        if (current == "{}") return next;
+        var merged = System.Text.Json.Nodes.JsonNode.Parse(current)!.AsObject();
+        foreach (var (k, v) in System.Text.Json.Nodes.JsonNode.Parse(next)!.AsObject()) merged[k] = v?.DeepClone();
+        return merged.ToJsonString();
+    }
+
     public static string Value(string? json, string key)
     {
         using var doc = Parse(json);

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Dashboard.Flags;
 
 /// <summary>
-/// The traits stored from <c>identify</c> calls, for the attributes targeting rules read, kept in
+/// The traits stored from <c>identify</c> calls (a merged anonymous id has its user's), for the attributes targeting rules read, kept in
 /// memory so an evaluation can fall back to them when the caller's context does not carry the
 /// attribute. Re-read every <see cref="FlagOptions.TraitRefreshSeconds"/>; only users with a value
 /// for one of those attributes are held. Values are strings (numbers and booleans as JSON text).
@@ -34,11 +34,17 @@ public sealed class StoredTraits(
         if (attributes.Count > 0)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            await foreach (var u in db.TrackedUsers.AsNoTracking().Where(u => u.Traits != "{}").Select(u => new { u.Key, u.Traits }).AsAsyncEnumerable().WithCancellation(ct))
+            var byId = new Dictionary<long, IReadOnlyDictionary<string, string>>();
+            await foreach (var u in db.TrackedUsers.AsNoTracking().Where(u => u.Traits != "{}" && u.MergedInto == null)
+                               .Select(u => new { u.Id, u.Key, u.Traits }).AsAsyncEnumerable().WithCancellation(ct))
             {
                 var traits = Read(u.Traits, attributes);
-                if (traits is not null) map[u.Key] = traits;
+                if (traits is not null) map[u.Key] = byId[u.Id] = traits;
             }
+            // An anonymous id merged into a user is that user: evaluated with it, a flag reads the user's traits.
+            await foreach (var u in db.TrackedUsers.AsNoTracking().Where(u => u.MergedInto != null)
+                               .Select(u => new { u.Key, Into = u.MergedInto!.Value }).AsAsyncEnumerable().WithCancellation(ct))
+                if (byId.TryGetValue(u.Into, out var traits)) map[u.Key] = traits;
         }
         _byUser = map;
         _loadedFor = Signature(attributes);

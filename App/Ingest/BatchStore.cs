@@ -1,4 +1,6 @@
+using Dashboard.Data;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Ingest;
 
@@ -8,12 +10,17 @@ namespace Dashboard.Ingest;
 /// are counted and skipped, rejected items go to the quarantine, and per-name totals are kept.
 /// Flag exposures create their user when new (without moving first or last seen) and are inserted
 /// with ON CONFLICT DO NOTHING on (ExperimentKey, UserId), so a user's first exposure stays.
+/// Group calls upsert their account and set the user's account. Identify calls that name an
+/// anonymous id, and alias calls, merge it into the user (<see cref="IdentityMerge"/>) after the
+/// batch's events are in, so the events the batch brought under the anonymous id move too; a key
+/// merged into a user stands for that user in every later write.
 /// </summary>
 internal sealed class BatchStore : IAsyncDisposable, IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly int _commandTimeoutSeconds;
-    private readonly SqliteCommand _upsertUser, _insertEvent, _insertQuarantine, _upsertStat, _insertExposure;
+    private readonly SqliteCommand _upsertUser, _insertEvent, _insertQuarantine, _upsertStat, _insertExposure, _touchUser, _upsertAccount, _setAccount;
+    private readonly DbContextOptions<DashboardDbContext> _contextOptions;
 
     public BatchStore(string connectionString, string synchronous, int busyTimeoutMs = 5_000)
     {
@@ -30,13 +37,32 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
             pragma.ExecuteNonQuery();
         }
         _upsertUser = Prepare("""
-            INSERT INTO Users (Key, Traits, FirstSeen, LastSeen) VALUES ($p0, $p1, coalesce($p2, $p4), coalesce($p3, $p4))
+            INSERT INTO Users (Key, Traits, FirstSeen, LastSeen, Known) VALUES ($p0, $p1, coalesce($p2, $p4), coalesce($p3, $p4), $p5)
             ON CONFLICT (Key) DO UPDATE SET
               Traits = CASE WHEN excluded.Traits = '{}' THEN Users.Traits ELSE json_patch(Users.Traits, excluded.Traits) END,
               FirstSeen = coalesce(min(Users.FirstSeen, $p2), Users.FirstSeen),
-              LastSeen = coalesce(max(Users.LastSeen, $p3), Users.LastSeen)
-            RETURNING Id, FirstSeen, LastSeen
-            """, 5);
+              LastSeen = coalesce(max(Users.LastSeen, $p3), Users.LastSeen),
+              Known = Users.Known OR excluded.Known
+            RETURNING Id, FirstSeen, LastSeen, Known, MergedInto
+            """, 6);
+        // What arrives under a merged key is the user's: their first/last seen and traits move too.
+        _touchUser = Prepare("""
+            UPDATE Users SET
+              Traits = CASE WHEN $p1 = '{}' THEN Traits ELSE json_patch(Traits, $p1) END,
+              FirstSeen = coalesce(min(FirstSeen, $p2), FirstSeen),
+              LastSeen = coalesce(max(LastSeen, $p3), LastSeen)
+            WHERE Id = $p0
+            """, 4);
+        _upsertAccount = Prepare("""
+            INSERT INTO Accounts (Key, Traits, FirstSeen, UpdatedAt) VALUES ($p0, $p1, $p2, $p2)
+            ON CONFLICT (Key) DO UPDATE SET
+              Traits = CASE WHEN excluded.Traits = '{}' THEN Accounts.Traits ELSE json_patch(Accounts.Traits, excluded.Traits) END,
+              FirstSeen = min(Accounts.FirstSeen, excluded.FirstSeen),
+              UpdatedAt = max(Accounts.UpdatedAt, excluded.UpdatedAt)
+            RETURNING Id
+            """, 3);
+        _setAccount = Prepare("UPDATE Users SET AccountId = $p1 WHERE Id = $p0", 2);
+        _contextOptions = new DbContextOptionsBuilder<DashboardDbContext>().UseSqlite(_connection).Options;
         _insertEvent = Prepare("""
             INSERT INTO Events (MessageId, Name, UserId, Timestamp, ReceivedAt, Properties)
             VALUES ($p0, $p1, $p2, $p3, $p4, $p5) ON CONFLICT (MessageId) DO NOTHING
@@ -72,9 +98,15 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
 
     // First/Last come from track events only; a user known so far only by identify starts at its time
     // (the columns are NOT NULL), and an identify never moves an existing user's first or last seen.
-    private readonly record struct UserFacts(string Traits, long? First, long? Last, long? Identified);
+    private readonly record struct UserFacts(string Traits, long? First, long? Last, long? Identified, bool Known);
 
-    private readonly record struct KnownUser(long Id, long? First, long? Last);
+    /// <summary>A user row as written: <see cref="Id"/> is the row's own, <see cref="Into"/> the user it stands for (its merge target, else itself).</summary>
+    private readonly record struct KnownUser(long Id, long? First, long? Last, bool Known, long? MergedInto)
+    {
+        public long Into => MergedInto ?? Id;
+    }
+
+    private SqliteCommand[] Commands => [_upsertUser, _insertEvent, _insertQuarantine, _upsertStat, _insertExposure, _touchUser, _upsertAccount, _setAccount];
 
     /// <summary>LastSeen is written when it moves by more than this; it may lag the newest event by up to a minute.</summary>
     private const long LastSeenResolutionMs = 60_000;
@@ -87,55 +119,87 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
     public void Write(List<WriteRequest> batch)
     {
         using var tx = _connection.BeginTransaction();
-        foreach (var cmd in new[] { _upsertUser, _insertEvent, _insertQuarantine, _upsertStat, _insertExposure }) cmd.Transaction = tx;
+        foreach (var cmd in Commands) cmd.Transaction = tx;
 
         // One upsert per distinct user in the batch, with the batch's first and last seen and merged traits.
         var users = new Dictionary<string, UserFacts>(StringComparer.Ordinal);
+        void Note(string key, Func<UserFacts, UserFacts> change)
+        {
+            users.TryGetValue(key, out var f);
+            users[key] = change(f.Traits is null ? new UserFacts("{}", null, null, null, false) : f);
+        }
         foreach (var r in batch)
         foreach (var e in r.Events)
         {
-            users.TryGetValue(e.UserKey, out var f);
-            f = f.Traits is null ? new UserFacts("{}", null, null, null) : f;
-            users[e.UserKey] = e.Type == MessageType.Identify
-                ? f with { Traits = f.Traits == "{}" ? e.TraitsJson ?? "{}" : MergeTraits(f.Traits, e.TraitsJson), Identified = Min(f.Identified, e.Timestamp) }
-                : f with { First = Min(f.First, e.Timestamp), Last = Max(f.Last, e.Timestamp) };
+            var known = !e.Anonymous;
+            Note(e.UserKey, f => e.Type switch
+            {
+                MessageType.Identify => f with { Traits = JsonText.Patch(f.Traits, e.TraitsJson), Identified = Min(f.Identified, e.Timestamp), Known = f.Known || known },
+                // Group and alias name their user without an event: like an identify without traits.
+                MessageType.Group or MessageType.Alias => f with { Identified = Min(f.Identified, e.Timestamp), Known = f.Known || known },
+                _ => f with { First = Min(f.First, e.Timestamp), Last = Max(f.Last, e.Timestamp), Known = f.Known || known },
+            });
+            // The anonymous id to merge exists as a row, so later events under it find the user.
+            if (e.MergeKey is { } merge) Note(merge, f => f with { Identified = Min(f.Identified, e.Timestamp) });
         }
         // An exposure only makes sure its user exists: like an identify without traits.
         foreach (var r in batch)
         foreach (var x in r.Exposures)
-        {
-            users.TryGetValue(x.UserKey, out var f);
-            f = f.Traits is null ? new UserFacts("{}", null, null, null) : f;
-            users[x.UserKey] = f with { Identified = Min(f.Identified, x.Timestamp) };
-        }
-        var ids = new Dictionary<string, long>(users.Count, StringComparer.Ordinal);
+            Note(x.UserKey, f => f with { Identified = Min(f.Identified, x.Timestamp) });
+
+        var rows = new Dictionary<string, KnownUser>(users.Count, StringComparer.Ordinal);
         if (_known.Count > MaxKnownUsers) _known.Clear();
         var written = new List<(string Key, KnownUser User)>();
         foreach (var (key, facts) in users)
         {
-            if (_known.TryGetValue(key, out var known) && facts.Traits == "{}"
+            if (_known.TryGetValue(key, out var known) && facts.Traits == "{}" && (known.Known || !facts.Known)
                 && (facts.First is null || known.First <= facts.First)
                 && (facts.Last is null || known.Last >= facts.Last - LastSeenResolutionMs))
             {
-                ids[key] = known.Id;
+                rows[key] = known;
                 continue;
             }
-            Set(_upsertUser, key, facts.Traits, facts.First, facts.Last, facts.Identified);
-            using var reader = _upsertUser.ExecuteReader();
-            reader.Read();
-            var user = new KnownUser(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2));
-            ids[key] = user.Id;
+            Set(_upsertUser, key, facts.Traits, facts.First, facts.Last, facts.Identified, facts.Known);
+            KnownUser user;
+            using (var reader = _upsertUser.ExecuteReader())
+            {
+                reader.Read();
+                user = new KnownUser(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                    reader.GetBoolean(3), reader.IsDBNull(4) ? null : reader.GetInt64(4));
+            }
+            if (user.MergedInto is { } into)
+            {
+                Set(_touchUser, into, facts.Traits, facts.First, facts.Last);
+                _touchUser.ExecuteNonQuery();
+            }
+            rows[key] = user;
             written.Add((key, user));
         }
 
         var stats = new Dictionary<string, (long Count, long Last)>(StringComparer.Ordinal);
+        var merges = new List<(WriteRequest Request, ValidEvent Event)>();
         foreach (var r in batch)
         {
             r.Accepted = r.Duplicates = 0; // a retried request counts afresh
+            r.Refused.Clear();
             foreach (var e in r.Events)
             {
-                if (e.Type == MessageType.Identify) { r.Accepted++; continue; }
-                Set(_insertEvent, e.MessageId, e.Name, ids[e.UserKey], e.Timestamp, r.ReceivedAt, e.PropertiesJson);
+                switch (e.Type)
+                {
+                    case MessageType.Identify or MessageType.Alias when e.MergeKey is not null:
+                        merges.Add((r, e));
+                        continue;
+                    case MessageType.Identify or MessageType.Alias:
+                        r.Accepted++;
+                        continue;
+                    case MessageType.Group:
+                        Set(_upsertAccount, e.GroupKey, e.TraitsJson ?? "{}", e.Timestamp);
+                        Set(_setAccount, rows[e.UserKey].Into, _upsertAccount.ExecuteScalar());
+                        _setAccount.ExecuteNonQuery();
+                        r.Accepted++;
+                        continue;
+                }
+                Set(_insertEvent, e.MessageId, e.Name, rows[e.UserKey].Into, e.Timestamp, r.ReceivedAt, e.PropertiesJson);
                 if (_insertEvent.ExecuteNonQuery() == 0) { r.Duplicates++; continue; }
                 r.Accepted++;
                 stats.TryGetValue(e.Name!, out var s);
@@ -148,7 +212,7 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
             }
             foreach (var x in r.Exposures)
             {
-                Set(_insertExposure, x.ExperimentKey, x.FlagKey, ids[x.UserKey], x.Variant, x.Timestamp);
+                Set(_insertExposure, x.ExperimentKey, x.FlagKey, rows[x.UserKey].Into, x.Variant, x.Timestamp);
                 _insertExposure.ExecuteNonQuery();
             }
         }
@@ -157,24 +221,42 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
             Set(_upsertStat, name, s.Count, s.Last);
             _upsertStat.ExecuteNonQuery();
         }
+        if (merges.Count > 0) Merge(tx, merges, rows);
         tx.Commit();
         foreach (var (key, user) in written) _known[key] = user; // only once the values are committed
+        foreach (var (key, user) in rows) if (user.MergedInto is not null) _known[key] = user;
+    }
+
+    /// <summary>The batch's merges, in order; each one refused by <see cref="IdentityMerge.Refusal"/> is reported on its item.</summary>
+    private void Merge(SqliteTransaction tx, List<(WriteRequest Request, ValidEvent Event)> merges, Dictionary<string, KnownUser> rows)
+    {
+        using var db = new DashboardDbContext(_contextOptions);
+        db.Database.UseTransaction(tx);
+        foreach (var (r, e) in merges)
+        {
+            var (source, target) = (rows[e.MergeKey!], rows[e.UserKey].Into);
+            if (IdentityMerge.Refusal(e.MergeKey!, source.Known, source.MergedInto, target) is { } refusal)
+            {
+                var kept = e.Type == MessageType.Identify && e.TraitsJson is not null and not "{}" ? " (the traits were stored)" : "";
+                r.Refused.Add(new ItemRejection(e.Index, RejectionCodes.MergeRefused, refusal + kept));
+                continue;
+            }
+            if (source.MergedInto is null && source.Id != target)
+            {
+                IdentityMerge.MergeAsync(db, source.Id, target, CancellationToken.None).GetAwaiter().GetResult();
+                rows[e.MergeKey!] = source with { MergedInto = target };
+                db.ChangeTracker.Clear();
+            }
+            r.Accepted++;
+        }
     }
 
     private static long? Min(long? a, long b) => a is { } x ? Math.Min(x, b) : b;
     private static long? Max(long? a, long b) => a is { } x ? Math.Max(x, b) : b;
 
-    private static string MergeTraits(string current, string? next)
-    {
-        if (next is null) return current;
-        var merged = System.Text.Json.Nodes.JsonNode.Parse(current)!.AsObject();
-        foreach (var (k, v) in System.Text.Json.Nodes.JsonNode.Parse(next)!.AsObject()) merged[k] = v?.DeepClone();
-        return merged.ToJsonString();
-    }
-
     public void Dispose()
     {
-        foreach (var cmd in new[] { _upsertUser, _insertEvent, _insertQuarantine, _upsertStat, _insertExposure }) cmd.Dispose();
+        foreach (var cmd in Commands) cmd.Dispose();
         _connection.Dispose();
     }
 

@@ -7,7 +7,11 @@ using Microsoft.Extensions.Options;
 
 namespace Dashboard.Ingest;
 
-public sealed record WriteResult(int Accepted, int Duplicates);
+/// <summary>What the writer did with a request: accepted and duplicate counts, and items it refused (a merge that must not happen).</summary>
+public sealed record WriteResult(int Accepted, int Duplicates)
+{
+    public IReadOnlyList<ItemRejection> Refused { get; init; } = [];
+}
 
 /// <summary>One request's worth of work for the writer; completed after its transaction commits.</summary>
 public sealed class WriteRequest(IReadOnlyList<ValidEvent> events, IReadOnlyList<QuarantineItem> quarantine, long receivedAt,
@@ -25,6 +29,7 @@ public sealed class WriteRequest(IReadOnlyList<ValidEvent> events, IReadOnlyList
     internal bool IsExposuresOnly => Events.Count == 0 && Quarantine.Count == 0;
     internal int Accepted;
     internal int Duplicates;
+    internal readonly List<ItemRejection> Refused = [];
     internal readonly TaskCompletionSource<WriteResult> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public Task<WriteResult> Task => Completion.Task;
 
@@ -228,7 +233,7 @@ public sealed class EventWriter : BackgroundService
     private void Committed(List<WriteRequest> batch, TimeSpan took)
     {
         Commits++;
-        foreach (var r in batch) r.Completion.TrySetResult(new WriteResult(r.Accepted, r.Duplicates));
+        foreach (var r in batch) r.Completion.TrySetResult(new WriteResult(r.Accepted, r.Duplicates) { Refused = r.Refused.Count == 0 ? [] : [.. r.Refused] });
         try
         {
             CommitMs.Record(took.TotalMilliseconds);

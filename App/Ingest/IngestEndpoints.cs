@@ -108,7 +108,7 @@ public static class IngestEndpoints
             var outcome = validator.Validate(items[i], ctx);
             if (outcome.Event is { } e)
             {
-                valid.Add(e);
+                valid.Add(e with { Index = i });
                 continue;
             }
             var r = outcome.Rejection!.Value;
@@ -127,7 +127,8 @@ public static class IngestEndpoints
         {
             return Busy(http);
         }
-        return Results.Ok(new IngestResponse(result.Accepted, result.Duplicates, rejected));
+        return Results.Ok(new IngestResponse(result.Accepted, result.Duplicates,
+            result.Refused.Count == 0 ? rejected : [.. rejected.Concat(result.Refused).OrderBy(r => r.Index)]));
     }
 
     /// <summary>401 for a key that is not a write key, 403 for a browser origin the key does not list; null: go on.</summary>

@@ -29,6 +29,7 @@ public static class AnalyticsSetup
         services.AddSingleton<WeeklyReviewQuery>();
         services.AddSingleton<ExperimentResultsQuery>();
         services.AddSingleton<ExperimentEditor>();
+        services.AddSingleton<Dashboard.People.PersonQuery>();
         return services;
     }
 
@@ -36,6 +37,7 @@ public static class AnalyticsSetup
     {
         app.MapInsights();
         app.MapExperiments();
+        Dashboard.People.PeopleEndpoints.MapPeople(app);
         return app;
     }
 }
