@@ -63,6 +63,8 @@ public sealed class RollupJobTests : IAsyncLifetime
             for (var i = 0; i < ranges.Length; i++)
                 Assert.Equal(JsonSerializer.Serialize(await features.RunAsync(ranges[i].Item1, ranges[i].Item2)), JsonSerializer.Serialize(together[i]));
             answers.Add(await retention.RunAsync(D(from), D(to)));
+            answers.Add(await retention.RunAsync(D(from), D(to), Breakdown.User("plan")));
+            answers.Add(await retention.RunAsync(D(from), D(to), Breakdown.Account("plan")));
             answers.Add(await newUsers.PerDayAsync(D(from), D(to)));
             answers.Add(await newUsers.ActivityAsync(D(from), D(to), D(to).AddDays(-3), D(to)));
             // Funnels read the packed event times: repeated steps, a short window, breakdowns.
@@ -120,6 +122,7 @@ public sealed class RollupJobTests : IAsyncLifetime
     }
 
     private Task SeedAsync(AnalyticsData data, string suffix = "") => data
+        .Account("acme", new { plan = "enterprise" }).Member("a" + suffix, "acme").User("b" + suffix, new { plan = "pro" })
         .Event("a" + suffix, "APP_OPENED", "2026-03-02T09:00:00Z")
         .Event("a" + suffix, "FEATURE_ENGAGED", "2026-03-02T09:01:00Z", new { featureName = "search" })
         .Event("a" + suffix, "FEATURE_ENGAGED", "2026-03-05T10:00:00Z", new { featureName = "search" })
