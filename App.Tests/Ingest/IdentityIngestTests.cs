@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dashboard.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using static Dashboard.Tests.Ingest.IngestTestKit;
 
 namespace Dashboard.Tests.Ingest;
@@ -31,6 +32,15 @@ public sealed class IdentityIngestTests(IngestEndpointsFixture fixture) : IClass
     private long? MergedInto(string key) =>
         Count(_factory.DatabasePath, $"SELECT coalesce((SELECT MergedInto FROM Users WHERE Key = '{key}'), -1)") is var v and >= 0 ? v : null;
 
+    private string? ScalarText(string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_factory.DatabasePath};Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar() as string;
+    }
+
     private long UserId(string key) => Count(_factory.DatabasePath, $"SELECT Id FROM Users WHERE Key = '{key}'");
 
     [Fact]
@@ -50,6 +60,50 @@ public sealed class IdentityIngestTests(IngestEndpointsFixture fixture) : IClass
         Assert.Equal([before, after, later], _factory.EventsByUser(user).Select(e => e.MessageId));
         Assert.Empty(_factory.EventsByUser(anon));
         Assert.Contains("\"plan\":\"pro\"", _factory.UserTraits(user));
+    }
+
+    [Fact]
+    public async Task Identify_MergedAnonymousId_IsEvaluatedWithTheUsersStoredTraits()
+    {
+        var (anon, user) = (NewId("anon"), NewId("user"));
+        await PostAsync(Opened(NewId("m"), anonymousId: anon), Identify(user, anon, new { cohort = "beta" }));
+        var traits = _factory.Services.GetRequiredService<Dashboard.Flags.StoredTraits>();
+        await traits.ReloadAsync();
+        Assert.Equal("beta", traits.For(anon)?["cohort"]);
+        Assert.Equal("beta", traits.For(user)?["cohort"]);
+    }
+
+    [Fact]
+    public async Task Identify_BothIdentitiesExposed_KeepsTheEarlierExposureAsTheUsers()
+    {
+        var (anon, user, experiment) = (NewId("anon"), NewId("user"), NewId("exp"));
+        var writer = _factory.Services.GetRequiredService<Dashboard.Ingest.EventWriter>();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var exposures = new Dashboard.Ingest.WriteRequest([], [], now,
+            [new(experiment, "flag", user, "control", now - 1_000), new(experiment, "flag", anon, "new_flow", now - 5_000)]);
+        Assert.True(writer.TryEnqueue(exposures));
+        await exposures.Task;
+
+        await PostAsync(Identify(user, anon));
+
+        Assert.Equal($"new_flow {now - 5_000} {UserId(user)}", ScalarText(
+            $"SELECT Variant || ' ' || Timestamp || ' ' || UserId FROM Exposures WHERE ExperimentKey = '{experiment}'"));
+        Assert.Equal(1, Count(_factory.DatabasePath, $"SELECT count(*) FROM Exposures WHERE ExperimentKey = '{experiment}'"));
+    }
+
+    [Fact]
+    public async Task Funnel_FromAnAnonymousPageViewToASignUpAfterIdentify_CountsOnePerson()
+    {
+        var (anon, user, path) = (NewId("anon"), NewId("user"), "/pricing-" + Guid.NewGuid().ToString("N"));
+        await PostAsync(new { type = "page", anonymousId = anon, properties = new { path } });
+        await PostAsync(Identify(user, anon),
+            new { @event = "USER_REGISTERED", userId = user, properties = new { referralSource = "ads", planType = "free" } });
+
+        using var reader = _factory.CreateIngestClient(DashboardFactory.ReadKey);
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        using var response = await reader.GetAsync($"/api/insights/funnel?steps=PAGE[path={Uri.EscapeDataString(path)}],USER_REGISTERED&from={today}&to={today}");
+        var steps = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("steps");
+        Assert.Equal([1, 1], steps.EnumerateArray().Select(s => s.GetProperty("users").GetInt32()));
     }
 
     [Fact]
@@ -136,7 +190,7 @@ public sealed class IdentityIngestTests(IngestEndpointsFixture fixture) : IClass
 
         Assert.Equal("{\"plan\":\"enterprise\",\"seats\":45}",
             Count(_factory.DatabasePath, $"SELECT count(*) FROM Accounts WHERE Key = '{account}'") == 1
-                ? Scalar($"SELECT Traits FROM Accounts WHERE Key = '{account}'") : null);
+                ? ScalarText($"SELECT Traits FROM Accounts WHERE Key = '{account}'") : null);
         Assert.Equal(Count(_factory.DatabasePath, $"SELECT Id FROM Accounts WHERE Key = '{account}'"),
             Count(_factory.DatabasePath, $"SELECT AccountId FROM Users WHERE Key = '{user}'"));
 
@@ -162,15 +216,6 @@ public sealed class IdentityIngestTests(IngestEndpointsFixture fixture) : IClass
         // The built-in properties are typed: a number for path is refused.
         var wrong = await PostAsync(new { type = "page", userId = "u", messageId = NewId("page"), properties = new { path = 3 } });
         Assert.Equal("wrong_property_type", Assert.Single(wrong.Rejected).Code);
-    }
-
-    private string? Scalar(string sql)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_factory.DatabasePath};Pooling=False");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        return cmd.ExecuteScalar() as string;
     }
 }
 
