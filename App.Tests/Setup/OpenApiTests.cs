@@ -60,6 +60,31 @@ public sealed class OpenApiTests : IAsyncLifetime
             Assert.Equal("object", operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("type").GetString());
     }
 
+    [Theory]
+    [InlineData("/api/insights/activation")]
+    [InlineData("/api/insights/funnel")]
+    [InlineData("/api/insights/trends")]
+    [InlineData("/api/insights/retention")]
+    public async Task Document_BreakdownInsights_TakeBreakdownAndNameGroupTraits(string path)
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var get = doc.RootElement.GetProperty("paths").GetProperty(path).GetProperty("get");
+        Assert.Contains("breakdown", get.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Contains("group.<trait>", get.GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task Document_RetentionResult_HasCohortsAndBreakdownGroups()
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
+        string[] Props(string schema) => schemas.GetProperty(schema).GetProperty("properties").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(["cohorts", "breakdown"], Props("RetentionResult"));
+        Assert.Equal(["value", "cohorts"], Props("RetentionGroup"));
+    }
+
     [Fact]
     public async Task Document_ExperimentResult_HasTheContractFields()
     {
