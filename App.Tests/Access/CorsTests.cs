@@ -66,6 +66,7 @@ public sealed class CorsTests(CorsFixture fixture) : IClassFixture<CorsFixture>
     [InlineData("/v1/track")]
     [InlineData("/v1/p")]
     [InlineData("/v1/identify")]
+    [InlineData("/v1/projects/wk_browser_write_key/settings")]
     [InlineData("/ofrep/v1/evaluate/flags")]
     [InlineData("/ofrep/v1/evaluate/flags/new_onboarding_flow")]
     public async Task Preflight_OriginOnSomeKey_AllowsItWithoutCredentials(string path)

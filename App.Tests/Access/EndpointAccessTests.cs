@@ -161,6 +161,8 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("POST /v1/g", "POST", "/v1/g", IngestApi, Event),
         new("POST /v1/alias", "POST", "/v1/alias", IngestApi, Event),
         new("POST /v1/a", "POST", "/v1/a", IngestApi, Event),
+        // analytics.js's settings: the write key is in the path, so every caller gets them.
+        new("GET /v1/projects/{writeKey}/settings", "GET", "/v1/projects/wk_test_write_key/settings", Everyone),
         // CORS preflights of the ingest and OFREP paths: anonymous (a preflight carries no key).
         new("OPTIONS /ingest", "OPTIONS", "/ingest", Preflight),
         new("OPTIONS /v1/batch", "OPTIONS", "/v1/batch", Preflight),
@@ -178,6 +180,7 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("OPTIONS /v1/g", "OPTIONS", "/v1/g", Preflight),
         new("OPTIONS /v1/alias", "OPTIONS", "/v1/alias", Preflight),
         new("OPTIONS /v1/a", "OPTIONS", "/v1/a", Preflight),
+        new("OPTIONS /v1/projects/{writeKey}/settings", "OPTIONS", "/v1/projects/wk_test_write_key/settings", Preflight),
         new("OPTIONS /ofrep/v1/evaluate/flags/{key}", "OPTIONS", "/ofrep/v1/evaluate/flags/new_onboarding_flow", Preflight),
         new("OPTIONS /ofrep/v1/evaluate/flags", "OPTIONS", "/ofrep/v1/evaluate/flags", Preflight),
         // The circuit's hub: sessions only (without a circuit the hub itself answers 400 or 404).

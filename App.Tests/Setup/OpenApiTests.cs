@@ -41,6 +41,17 @@ public sealed class OpenApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Document_SourceSettings_IsListedWithItsAnswers()
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var get = doc.RootElement.GetProperty("paths").GetProperty("/v1/projects/{writeKey}/settings").GetProperty("get");
+        var codes = get.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
+        Assert.Equal(["200", "403", "404", "429"], codes);
+        Assert.Equal("writeKey", get.GetProperty("parameters")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task Document_OperationIds_AreUnique()
     {
         using var client = _factory.CreateReaderClient();

@@ -61,6 +61,7 @@ public static class IngestEndpoints
                 .AllowAnonymous();
             app.MapPreflight(path);
         }
+        app.MapSourceSettings();
         return app;
     }
 
