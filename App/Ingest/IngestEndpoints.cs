@@ -43,7 +43,7 @@ public static class IngestEndpoints
                 .WithName(path == "/ingest" ? "Ingest" : "Ingest" + path.Replace("/", "_"))
                 .WithSummary(Summary(path, type))
                 .WithDescription("Takes one event or { batch: [...], sentAt?, userId?, anonymousId?, writeKey? } as JSON " +
-                                 "(application/json or text/plain, optionally Content-Encoding: gzip; at most 500 KB after decompression). " +
+                                 "(application/json or text/plain, optionally Content-Encoding: gzip; Ingest:MaxBodyBytes, 500 KB, holds after inflating). " +
                                  "Answers after the accepted events are committed; each item is judged alone and rejected items are quarantined.")
                 .Accepts<JsonElement>("application/json", "text/plain")
                 .Produces<IngestResponse>()
