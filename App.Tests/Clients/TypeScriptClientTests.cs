@@ -18,12 +18,13 @@ public sealed class TypeScriptClientTests : IAsyncLifetime
         ["RateLimits:IngestBurst"] = "1",
     }, kestrel: true);
 
-    private static readonly string Folder = NodeTools.SourceFolder("clients", "typescript");
+    private static readonly NodePackage Package = NodePackage.InRepository("clients", "typescript");
+    private static string Folder => Package.Folder;
 
     public async Task InitializeAsync()
     {
-        await NodeTools.EnsureInstalledAsync(Folder);
-        var (exit, output, error) = await NodeTools.RunAsync("npm", ["run", "build"], Folder);
+        await Package.EnsureInstalledAsync();
+        var (exit, output, error) = await Package.RunAsync("npm", "run", "build");
         Assert.True(exit == 0, $"tsc failed: {output}{error}");
     }
 
@@ -38,7 +39,7 @@ public sealed class TypeScriptClientTests : IAsyncLifetime
     [Fact]
     public async Task NodeTests_AgainstTheRealServer_Pass()
     {
-        var (exit, output, error) = await NodeTools.RunAsync("node", ["--test", "--test-reporter=spec", "test/"], Folder, new Dictionary<string, string>
+        var (exit, output, error) = await Package.RunAsync("node", ["--test", "--test-reporter=spec", "test/"], new Dictionary<string, string>
         {
             ["DASHBOARD_URL"] = Address(_server),
             ["DASHBOARD_LIMITED_URL"] = Address(_limited),
@@ -55,13 +56,13 @@ public sealed class TypeScriptClientTests : IAsyncLifetime
     [Fact]
     public async Task GeneratedTypes_RefuseUnknownEventsAndWrongProperties()
     {
-        var (exit, output, error) = await NodeTools.RunAsync("node",
-            ["bin/fetch-schema.mjs", "--host", Address(_server), "--key", DashboardFactory.ReadKey, "--out", "test/generated/telemetry.ts"], Folder);
+        var (exit, output, error) = await Package.RunAsync("node",
+            "bin/fetch-schema.mjs", "--host", Address(_server), "--key", DashboardFactory.ReadKey, "--out", "test/generated/telemetry.ts");
         Assert.True(exit == 0, $"dashboard-schema failed: {output}{error}");
         Assert.Contains("USER_REGISTERED", await File.ReadAllTextAsync(Path.Combine(Folder, "test", "generated", "telemetry.ts")));
 
         // Every @ts-expect-error line must be an error: tsc fails if one of them compiles.
-        (exit, output, error) = await NodeTools.RunAsync("npm", ["run", "typecheck:tests"], Folder);
+        (exit, output, error) = await Package.RunAsync("npm", "run", "typecheck:tests");
         Assert.True(exit == 0, $"the typed calls did not check as expected:\n{output}{error}");
 
         // And the check bites: without the markers the same file has exactly those four errors.
@@ -70,7 +71,7 @@ public sealed class TypeScriptClientTests : IAsyncLifetime
         await File.WriteAllTextAsync(unmarked, (await File.ReadAllTextAsync(check)).Replace("// @ts-expect-error", "//"));
         try
         {
-            (exit, output, error) = await NodeTools.RunAsync("npm", ["run", "typecheck:tests"], Folder);
+            (exit, output, error) = await Package.RunAsync("npm", "run", "typecheck:tests");
             Assert.NotEqual(0, exit);
             Assert.Equal(4, output.Split('\n').Count(l => l.Contains("unmarked.ts(") && l.Contains("error TS")));
         }

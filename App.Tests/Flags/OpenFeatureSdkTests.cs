@@ -25,18 +25,12 @@ public sealed class OpenFeatureSdkTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
 
-    private static string Folder() => NodeTools.SourceFolder("App.Tests", "Flags", "OpenFeature");
-
-    private static Task<(int Exit, string Output, string Error)> RunAsync(string file, string[] arguments, string folder) =>
-        NodeTools.RunAsync(file, arguments, folder);
-
-    private static Task EnsureInstalledAsync(string folder) => NodeTools.EnsureInstalledAsync(folder);
+    private static readonly NodePackage Package = NodePackage.InRepository("App.Tests", "Flags", "OpenFeature");
 
     [Fact]
     public async Task OfrepProvider_Unchanged_EvaluatesValuesVariantsReasonsAndErrors()
     {
-        var folder = Folder();
-        await EnsureInstalledAsync(folder);
+        await Package.EnsureInstalledAsync();
         var split = FlagEvaluator.Evaluate(new CompiledFlag(new FlagState("sdk_split", "", "", true, 100, [],
             [new FlagVariant("control", 50), new FlagVariant("treatment", 50)])), new EvaluationContext("sdk-user")).Variant;
         var requests = JsonSerializer.Serialize(new object[]
@@ -48,7 +42,7 @@ public sealed class OpenFeatureSdkTests : IAsyncLifetime
             new { flag = "no_such_flag", type = "boolean", @default = true, user = "sdk-user" },
         });
 
-        var (exit, output, error) = await RunAsync("node", ["check.mjs", _factory.ServerAddress.ToString().TrimEnd('/'), DashboardFactory.ClientKey, requests], folder);
+        var (exit, output, error) = await Package.RunAsync("node", "check.mjs", _factory.ServerAddress.ToString().TrimEnd('/'), DashboardFactory.ClientKey, requests);
 
         Assert.True(exit == 0, $"node failed: {output}{error}");
         var results = JsonDocument.Parse(output).RootElement.EnumerateArray()

@@ -896,6 +896,85 @@ public sealed class IngestEndpointsTests(IngestEndpointsFixture fixture) : IClas
         Assert.Equal(projectId, JsonDocument.Parse(stored[1].Properties).RootElement.GetProperty("projectId").GetString());
     }
 
+    // ---- Segment's tracking API paths ----
+
+    [Theory]
+    [InlineData("/v1/batch")]
+    [InlineData("/v1/b")]
+    [InlineData("/v1/import")]
+    [InlineData("/v1/track")]
+    [InlineData("/v1/t")]
+    public async Task PostTrackOrBatchPath_ItemWithoutType_IsStoredAsTrack(string path)
+    {
+        var id = NewId("path");
+        var json = path.Contains("track") || path == "/v1/t" ? JsonSerializer.Serialize(Feature(id)) : Batch(Feature(id));
+
+        var reply = await IngestAsync(json, path);
+
+        Assert.Equal(1, reply.Accepted);
+        Assert.Equal("FEATURE_ENGAGED", _factory.SingleEvent(id).Name);
+    }
+
+    [Theory]
+    [InlineData("/v1/page", "PAGE")]
+    [InlineData("/v1/p", "PAGE")]
+    [InlineData("/v1/screen", "SCREEN")]
+    [InlineData("/v1/s", "SCREEN")]
+    public async Task PostPageOrScreenPath_MessageWithoutType_IsStoredAsItsBuiltInEvent(string path, string eventName)
+    {
+        var id = NewId("path-page");
+        var userId = "user-" + id;
+        var json = JsonSerializer.Serialize(new { userId, messageId = id, name = "Pricing", properties = new { path = "/pricing", title = "Pricing" } });
+
+        var reply = await IngestAsync(json, path);
+
+        Assert.Equal(1, reply.Accepted);
+        var stored = _factory.SingleEvent(id);
+        Assert.Equal(eventName, stored.Name);
+        Assert.Equal(userId, stored.UserKey);
+    }
+
+    [Theory]
+    [InlineData("/v1/identify")]
+    [InlineData("/v1/i")]
+    public async Task PostIdentifyPath_MessageWithoutType_MergesItsTraits(string path)
+    {
+        var userId = NewId("path-ident");
+        var json = JsonSerializer.Serialize(new { userId, messageId = NewId("path-ident"), traits = new { plan = "team" } });
+
+        var reply = await IngestAsync(json, path);
+
+        Assert.Equal(1, reply.Accepted);
+        Assert.Equal("team", (string?)JsonNode.Parse(_factory.UserTraits(userId)!)!["plan"]);
+    }
+
+    [Theory]
+    [InlineData("/v1/group", "missing_group_id")]
+    [InlineData("/v1/g", "missing_group_id")]
+    [InlineData("/v1/alias", "missing_previous_id")]
+    [InlineData("/v1/a", "missing_previous_id")]
+    public async Task PostGroupOrAliasPath_MessageWithoutType_IsJudgedAsThatCall(string path, string code)
+    {
+        // Without its groupId or previousId the message is refused for what only that call needs.
+        var json = JsonSerializer.Serialize(new { userId = NewId("path-shape"), messageId = NewId("path-shape") });
+
+        var reply = await IngestAsync(json, path);
+
+        Assert.Equal(0, reply.Accepted);
+        Assert.Equal(code, Assert.Single(reply.Rejected).Code);
+    }
+
+    [Fact]
+    public async Task PostPagePath_ItemWithItsOwnType_KeepsIt()
+    {
+        var id = NewId("path-typed");
+
+        var reply = await IngestAsync(JsonSerializer.Serialize(new Dictionary<string, object?>(Feature(id)) { ["type"] = "track" }), "/v1/p");
+
+        Assert.Equal(1, reply.Accepted);
+        Assert.Equal("FEATURE_ENGAGED", _factory.SingleEvent(id).Name);
+    }
+
     // ---- nothing lost ----
 
     [Fact]
