@@ -80,8 +80,16 @@ public sealed class WebFrontEndTests(BrowserFixture browser, WebClientPage web) 
         var events = (await StoredAsync(journey.Sent.Where(s => s.Type != "identify").Select(s => s.MessageId), 3))
             .ToDictionary(e => e.MessageId);
         Assert.Equal(3, events.Count);
+        // The identify carried the anonymous id, so the anonymous track is the user's now, and the
+        // anonymous id is one of the user's merged ids.
         var first = events[journey.Sent[0].MessageId];
-        Assert.Equal((anonymous, journey.AnonymousId), (first.Name, first.UserKey));
+        Assert.Equal((anonymous, userId), (first.Name, first.UserKey));
+        using (var reader = browser.CreateHttpClient(DashboardFactory.ReadKey))
+        using (var person = JsonDocument.Parse(await reader.GetStringAsync($"/api/people/{journey.AnonymousId}")))
+        {
+            Assert.Equal(userId, person.RootElement.GetProperty("id").GetString());
+            Assert.Equal([journey.AnonymousId], person.RootElement.GetProperty("mergedIds").EnumerateArray().Select(e => e.GetString()));
+        }
         var second = events[journey.Sent[2].MessageId];
         Assert.Equal((identified, userId), (second.Name, second.UserKey));
         var page = events[journey.Sent[3].MessageId];
@@ -94,9 +102,6 @@ public sealed class WebFrontEndTests(BrowserFixture browser, WebClientPage web) 
     /// <summary>
     /// The anonymous step and the identified step are one person's: the identify call merges the
     /// anonymous id into the user, so the funnel counts one user through both steps.
-    /// NOTE: this fails until the metrics read merged identities (SPEC "Identity stitching", being
-    /// done on main); until then the funnel counts the anonymous visitor and the user apart and
-    /// answers [1, 0]. It is kept so the merge is checked end to end once it lands.
     /// </summary>
     [WebClientFact]
     public async Task AnalyticsJs_AnonymousThenIdentifiedSteps_CountOneUserInTheFunnel()
