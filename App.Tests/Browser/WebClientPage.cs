@@ -25,6 +25,17 @@ public sealed class WebClientPage : IAsyncLifetime
         """;
 
     private static readonly NodePackage Package = NodePackage.InRepository("clients", "web-test");
+    private static readonly NodePackage Client = NodePackage.InRepository("clients", "typescript");
+
+    /// <summary>A page that loads this repository's TypeScript client (its tsc build) as <c>window.DashboardClient</c>.</summary>
+    public const string ClientPage = "/ts.html";
+
+    private const string ClientHtml = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>A web app with the TypeScript client</title><link rel="icon" href="data:,"></head>
+        <body><h1>A web app</h1>
+        <script type="module">import { Dashboard } from "/ts/index.js"; window.DashboardClient = Dashboard;</script></body></html>
+        """;
 
     private WebApplication? _app;
 
@@ -43,6 +54,9 @@ public sealed class WebClientPage : IAsyncLifetime
         _app = builder.Build();
         _app.MapGet("/", () => Results.Content(Html, "text/html; charset=utf-8"));
         _app.MapGet("/" + BundleName, () => Results.File(bundle, "text/javascript; charset=utf-8"));
+        var client = await BuildClientAsync();
+        _app.MapGet(ClientPage, () => Results.Content(ClientHtml, "text/html; charset=utf-8"));
+        _app.MapGet("/ts/index.js", () => Results.File(client, "text/javascript; charset=utf-8"));
         await _app.StartAsync();
         Origin = _app.Urls.First().TrimEnd('/');
     }
@@ -61,6 +75,15 @@ public sealed class WebClientPage : IAsyncLifetime
             if (exit != 0) throw new InvalidOperationException($"the bundle did not build: {output}{error}");
         }
         return bundle;
+    }
+
+    /// <summary>Installs the TypeScript client's compiler from its lock file and builds it; returns the module's path.</summary>
+    private static async Task<string> BuildClientAsync()
+    {
+        await Client.EnsureInstalledAsync();
+        var (exit, output, error) = await Client.RunAsync("npm", "run", "build");
+        if (exit != 0) throw new InvalidOperationException($"the TypeScript client did not build: {output}{error}");
+        return Path.Combine(Client.Folder, "dist", "index.js");
     }
 
     public async Task DisposeAsync()

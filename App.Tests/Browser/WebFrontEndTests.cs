@@ -185,3 +185,55 @@ public sealed class WebFrontEndTests(BrowserFixture browser, WebClientPage web) 
         lock (statuses) return [.. statuses];
     }
 }
+
+/// <summary>
+/// This repository's TypeScript client, built with tsc, in Chromium on another origin: what a tab
+/// queued and never sent is in localStorage after a reload and is sent then; identify merges the
+/// browser's anonymous history into the user.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class TypeScriptClientBrowserTests(BrowserFixture browser, WebClientPage web) : IClassFixture<WebClientPage>
+{
+    [WebClientFact]
+    public async Task QueuedEvents_SurviveAReload_AndIdentifyMergesTheAnonymousHistory()
+    {
+        var server = browser.ServerAddress.ToString().TrimEnd('/');
+        var writeKey = await browser.Services.GetRequiredService<ApiKeyStore>().CreateAsync($"ts {Guid.NewGuid():N}", ApiRoles.Write, web.Origin);
+        var userId = "ts-web-" + Guid.NewGuid().ToString("N")[..12];
+        await using var session = await browser.OpenAsync(signedIn: false);
+        await session.GotoAsync(web.Origin + WebClientPage.ClientPage);
+        await session.Page.WaitForFunctionAsync("() => window.DashboardClient !== undefined");
+
+        // Queued for a minute: the tab is reloaded before the client would send.
+        var anonymousId = await session.Page.EvaluateAsync<string>("""
+            ({ host, writeKey }) => {
+              const c = new window.DashboardClient({ host, writeKey, flushInterval: 60000 });
+              c.track("APP_OPENED", { platform: "web" });
+              c.page("Pricing");
+              return c.anonymousId;
+            }
+            """, new { host = server, writeKey });
+        await session.Page.ReloadAsync();
+        await session.Page.WaitForFunctionAsync("() => window.DashboardClient !== undefined");
+
+        var pending = await session.Page.EvaluateAsync<int>("""
+            async ({ host, writeKey, userId }) => {
+              const c = new window.DashboardClient({ host, writeKey, flushInterval: 60000 });
+              const before = c.pending;
+              c.identify(userId, { plan: "team" });
+              await c.flush();
+              return before * 100 + c.pending;
+            }
+            """, new { host = server, writeKey, userId });
+
+        Assert.Equal(200, pending); // two messages came back from storage; none left after the flush
+        Assert.Empty(session.Errors);
+        using var reader = browser.CreateHttpClient(DashboardFactory.ReadKey);
+        var person = await Eventually.ReadAsync(async () =>
+        {
+            using var response = await reader.GetAsync($"/api/people/{userId}");
+            return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone() : (JsonElement?)null;
+        }, p => p is { } e && e.GetProperty("events").GetInt64() == 2);
+        Assert.Equal([anonymousId], person!.Value.GetProperty("mergedIds").EnumerateArray().Select(e => e.GetString()));
+    }
+}
