@@ -74,7 +74,7 @@ public static class InsightsEndpoints
             .WithSummary("One event over time: total, users, per user, sum or average of a property, per day, week or month")
             .WithDescription("event: the event name; where: property=value conditions separated by ';' (compared as text); " +
                              "measure: total (default), users, perUser, sum:PROPERTY or avg:PROPERTY; interval: day (default), week (ISO, by Monday) or month; " +
-                             "from, to: inclusive UTC days. breakdown: an event property or user.<trait>, the 25 largest groups and (other). " +
+                             "from, to: inclusive UTC days. breakdown: an event property or user.<trait>, the 25 largest groups and (other values). " +
                              "compare=previous adds the period of as many days before from. A series' total is the measure over the whole range. " + CsvNote)
             .Produces<TrendsResult>();
 
