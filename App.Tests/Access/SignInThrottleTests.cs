@@ -84,6 +84,49 @@ public sealed class SignInThrottleTests
     }
 
     [Fact]
+    public void TryReserve_ManyAddressesWithinAMinute_PrunesOnlyWhenTheKeysDouble()
+    {
+        var throttle = NewThrottle();
+        // Each attempt from a new address adds two keys (the address, and the address with the name).
+        for (var i = 0; i < SignInThrottle.PruneAbove; i++) throttle.TryReserve($"a{i}", "admin");
+
+        Assert.Equal(1, throttle.Prunes); // once past 10,000 keys, not on every attempt after it
+        Assert.Equal(2 * SignInThrottle.PruneAbove, throttle.Keys);
+    }
+
+    [Fact]
+    public void TryReserve_IntervalPassedSinceThePrune_PrunesAgainAndDropsExpiredKeys()
+    {
+        var throttle = NewThrottle();
+        for (var i = 0; i <= SignInThrottle.PruneAbove / 2; i++) throttle.TryReserve($"a{i}", "admin");
+        Assert.Equal(1, throttle.Prunes);
+
+        _clock.Now += SignInThrottle.PruneInterval / 2;
+        throttle.TryReserve("soon", "admin");
+        Assert.Equal(1, throttle.Prunes);
+
+        _clock.Now += SignInThrottle.Window;
+        throttle.TryReserve("late", "admin");
+        Assert.Equal(2, throttle.Prunes);
+        Assert.Equal(2, throttle.Keys); // only the late attempt's address and pair are still in the window
+    }
+
+    [Fact]
+    public void TryReserve_MoreAddressesThanTheCapWithinTheWindow_DropsTheOldestAndKeepsRecentCounts()
+    {
+        var throttle = NewThrottle();
+        for (var i = 0; i < SignInThrottle.MaxKeys; i++)
+        {
+            throttle.TryReserve($"a{i}", "admin");
+            if (i % 1000 == 0) _clock.Now += TimeSpan.FromMilliseconds(1);
+        }
+        for (var i = 0; i < SignInThrottle.MaxFailures; i++) throttle.TryReserve("recent", "admin");
+
+        Assert.InRange(throttle.Keys, 1, SignInThrottle.MaxKeys);
+        Assert.False(throttle.IsAllowed("recent", "admin"));
+    }
+
+    [Fact]
     public void TryReserve_ManyThreadsAtOnce_GrantsExactlyTheBudget()
     {
         var throttle = NewThrottle();

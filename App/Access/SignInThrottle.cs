@@ -13,16 +13,36 @@ namespace Dashboard.Access;
 /// as a failure unless it succeeds, so parallel requests cannot all pass the check before the
 /// first failure is recorded: the check and the count are one step under one lock.
 /// </para>
+/// <para>
+/// Keys whose attempts have all left the window are pruned once there are more than
+/// <see cref="PruneAbove"/>, at most every <see cref="PruneInterval"/> unless the count has doubled
+/// since the last prune, so a flood of addresses costs no full scan per attempt. The map never holds
+/// more than <see cref="MaxKeys"/>: when pruning leaves more, the keys tried longest ago are dropped
+/// until a quarter of the room is free again.
+/// </para>
 /// </summary>
 public sealed class SignInThrottle(TimeProvider clock)
 {
     public const int MaxFailures = 5;
     public const int MaxFailuresPerAddress = 20;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
-    private const int PruneAbove = 10_000;
+    internal const int PruneAbove = 10_000;
+    internal const int MaxKeys = 100_000;
+    internal static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
 
     private readonly object _gate = new();
     private readonly Dictionary<string, List<DateTimeOffset>> _attempts = new(StringComparer.Ordinal);
+    private DateTimeOffset _prunedAt = DateTimeOffset.MinValue;
+    private int _keysAfterPrune;
+
+    /// <summary>How many times the map was scanned for keys to drop, for tests and diagnostics.</summary>
+    internal int Prunes { get; private set; }
+
+    /// <summary>Addresses and address-and-name pairs currently held.</summary>
+    internal int Keys
+    {
+        get { lock (_gate) return _attempts.Count; }
+    }
 
     /// <summary>A reserved attempt; give it back with <see cref="RecordSuccess"/> when the password was right.</summary>
     public readonly record struct Reservation(string PairKey, string AddressKey, DateTimeOffset At);
@@ -47,7 +67,7 @@ public sealed class SignInThrottle(TimeProvider clock)
             if (!Allowed(pair, addressKey, now)) return null;
             Add(pair, now);
             Add(addressKey, now);
-            if (_attempts.Count > PruneAbove) Prune(now);
+            if (PruneDue(now)) Prune(now);
             return new Reservation(pair, addressKey, now);
         }
     }
@@ -81,9 +101,22 @@ public sealed class SignInThrottle(TimeProvider clock)
         times.Add(now);
     }
 
+    private bool PruneDue(DateTimeOffset now) =>
+        _attempts.Count > PruneAbove
+        && (now - _prunedAt >= PruneInterval || _attempts.Count >= 2 * _keysAfterPrune || _attempts.Count > MaxKeys);
+
     private void Prune(DateTimeOffset now)
     {
+        Prunes++;
         foreach (var key in _attempts.Keys.ToList())
             if (Count(key, now) == 0) _attempts.Remove(key);
+        if (_attempts.Count > MaxKeys)
+        {
+            // Each list is in time order, so its last entry is the key's latest attempt.
+            var oldest = _attempts.OrderBy(a => a.Value[^1]).Take(_attempts.Count - MaxKeys * 3 / 4).Select(a => a.Key).ToList();
+            foreach (var key in oldest) _attempts.Remove(key);
+        }
+        _prunedAt = now;
+        _keysAfterPrune = _attempts.Count;
     }
 }
