@@ -1,4 +1,7 @@
 using Dashboard.Access;
+using Dashboard.Tests.TestSupport;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Tests.Access;
 
@@ -11,7 +14,7 @@ public sealed class SignInThrottleTests
     }
 
     private readonly ManualClock _clock = new();
-    private SignInThrottle NewThrottle() => new(_clock);
+    private SignInThrottle NewThrottle() => new(_clock, new UpperInvariantLookupNormalizer());
 
     [Fact]
     public void IsAllowed_FiveFailuresFromOneAddress_BlocksOnlyThatAddressAndName()
@@ -23,9 +26,27 @@ public sealed class SignInThrottleTests
         throttle.TryReserve("198.51.100.1", "admin");
 
         Assert.False(throttle.IsAllowed("198.51.100.1", "admin"));
-        Assert.False(throttle.IsAllowed("198.51.100.1", " ADMIN "));
+        Assert.False(throttle.IsAllowed("198.51.100.1", "ADMIN"));
         Assert.True(throttle.IsAllowed("198.51.100.2", "admin"));
         Assert.True(throttle.IsAllowed("198.51.100.1", "maria"));
+    }
+
+    [Fact]
+    public async Task TryReserve_NamesThatIdentityLooksUpAsOne_ShareTheirCount()
+    {
+        await using var factory = new DashboardFactory();
+        var throttle = factory.Services.GetRequiredService<SignInThrottle>();
+        using (var scope = factory.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+            Assert.Equal(users.NormalizeName("Cafe\u0301"), users.NormalizeName("caf\u00e9")); // one account for Identity
+        }
+
+        // The same name, composed and decomposed, as Identity finds one account under both.
+        for (var i = 0; i < SignInThrottle.MaxFailures; i++) throttle.TryReserve("198.51.100.1", "Cafe\u0301");
+
+        Assert.False(throttle.IsAllowed("198.51.100.1", "caf\u00e9"));
+        Assert.True(throttle.IsAllowed("198.51.100.1", "cafe"));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Identity;
+
 namespace Dashboard.Access;
 
 /// <summary>
@@ -7,7 +9,8 @@ namespace Dashboard.Access;
 /// not try that user name again until the window has passed since its oldest counted attempt. A
 /// stranger elsewhere can therefore not keep the well-known <c>admin</c> account out, which an
 /// account-wide lockout would allow. Each address also has a budget over all user names, so
-/// spraying many names from one place is limited too.
+/// spraying many names from one place is limited too. User names are counted as Identity's
+/// <see cref="ILookupNormalizer"/> makes them, so every spelling that finds one account shares its count.
 /// <para>
 /// An attempt is reserved before the password is checked (<see cref="TryReserve"/>) and counted
 /// as a failure unless it succeeds, so parallel requests cannot all pass the check before the
@@ -21,7 +24,7 @@ namespace Dashboard.Access;
 /// until a quarter of the room is free again.
 /// </para>
 /// </summary>
-public sealed class SignInThrottle(TimeProvider clock)
+public sealed class SignInThrottle(TimeProvider clock, ILookupNormalizer names)
 {
     public const int MaxFailures = 5;
     public const int MaxFailuresPerAddress = 20;
@@ -82,7 +85,7 @@ public sealed class SignInThrottle(TimeProvider clock)
         }
     }
 
-    private static string PairKey(string? address, string userName) => $"{address ?? "-"}\n{userName.Trim().ToUpperInvariant()}";
+    private string PairKey(string? address, string userName) => $"{address ?? "-"}\n{names.NormalizeName(userName)}";
     private static string AddressKey(string? address) => address ?? "-";
 
     private bool Allowed(string pair, string addressKey, DateTimeOffset now) =>

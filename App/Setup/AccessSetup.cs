@@ -24,6 +24,9 @@ public static class AccessSetup
         services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<PeopleAdmin>();
+        // Stateless, so one for the app: the throttle (a singleton) keys user names with the same
+        // normalizer Identity looks them up with. AddIdentityCore keeps an existing registration.
+        services.AddSingleton<ILookupNormalizer, UpperInvariantLookupNormalizer>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<AccessBootstrap>();
         services.AddSingleton<StartupBanner>();
