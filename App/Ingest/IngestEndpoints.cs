@@ -33,6 +33,7 @@ public static class IngestEndpoints
                 .Produces<IngestError>(StatusCodes.Status403Forbidden)
                 .Produces<IngestError>(StatusCodes.Status413PayloadTooLarge)
                 .Produces<IngestError>(StatusCodes.Status429TooManyRequests)
+                .Produces<IngestError>(StatusCodes.Status500InternalServerError)
                 .Produces<IngestError>(StatusCodes.Status503ServiceUnavailable)
                 .DisableAntiforgery()
                 .RequireRateLimiting(IngestRateLimits.Policy)
@@ -126,6 +127,11 @@ public static class IngestEndpoints
         catch (StoreUnavailableException)
         {
             return Busy(http);
+        }
+        catch (StoreRejectedException ex)
+        {
+            // Not 503: sending the same request again would fail the same way.
+            return Results.Json(new IngestError(ex.Message), statusCode: ex.IsRequestData ? 400 : 500);
         }
         return Results.Ok(new IngestResponse(result.Accepted, result.Duplicates, rejected));
     }
