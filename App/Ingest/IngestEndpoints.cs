@@ -90,6 +90,8 @@ public static class IngestEndpoints
             var count = batch.GetArrayLength();
             if (count > options.Value.MaxBatchItems)
                 return Results.Json(new IngestError($"the batch holds {count} items; at most {options.Value.MaxBatchItems} are taken in one request"), statusCode: 413);
+            if (BatchFieldError(root) is { } fieldError)
+                return Results.Json(new IngestError(fieldError), statusCode: 400);
             items.AddRange(batch.EnumerateArray());
             ctx = new BatchContext(Optional(root, "sentAt"), StringField(root, "userId"), StringField(root, "anonymousId"), receivedAt);
         }
@@ -104,6 +106,9 @@ public static class IngestEndpoints
         var valid = new List<ValidEvent>(items.Count);
         var quarantine = new List<QuarantineItem>();
         var rejected = new List<ItemRejection>();
+        // Each quarantined item carries the batch's fields, so a request's rows could hold many times
+        // its body; together they keep at most MaxBodyBytes characters, and the rest are kept cut.
+        long quarantineRoom = options.Value.MaxBodyBytes;
         for (var i = 0; i < items.Count; i++)
         {
             var outcome = validator.Validate(items[i], ctx);
@@ -114,7 +119,11 @@ public static class IngestEndpoints
             }
             var r = outcome.Rejection!.Value;
             rejected.Add(new ItemRejection(i, r.Code, r.Error));
-            quarantine.Add(QuarantineItem.Of(StringField(items[i], "event"), $"{r.Code}: {r.Error}", QuarantinePayload(items[i], ctx), options.Value.MaxEventBytes));
+            var room = (int)Math.Min(options.Value.MaxEventBytes, quarantineRoom);
+            var item = QuarantineItem.Of(StringField(items[i], "event"), $"{r.Code}: {r.Error}", QuarantinePayload(items[i], ctx), room,
+                room < options.Value.MaxEventBytes ? $"the quarantine keeps at most {options.Value.MaxBodyBytes} characters of one request" : null);
+            quarantineRoom -= item.Payload.Length;
+            quarantine.Add(item);
         }
 
         var request = new WriteRequest(valid, quarantine, receivedAt);
@@ -165,6 +174,17 @@ public static class IngestEndpoints
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>The batch's own userId, anonymousId and sentAt go into every item, so one that no item could pass refuses the request.</summary>
+    private static string? BatchFieldError(JsonElement root)
+    {
+        foreach (var name in new[] { "userId", "anonymousId" })
+            if (StringField(root, name) is { Length: > EventValidator.MaxIdLength })
+                return $"the batch's {name} is longer than {EventValidator.MaxIdLength} characters";
+        if (Optional(root, "sentAt") is { } sentAt && !EventValidator.TryParseInstant(sentAt, out _))
+            return "the batch's sentAt is not an ISO-8601 date and time string";
+        return null;
     }
 
     private static JsonElement? Optional(JsonElement obj, string name) =>
