@@ -30,6 +30,7 @@ public static class AccessSetup
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<AccessBootstrap>();
         services.AddSingleton<StartupBanner>();
+        services.AddSingleton<UntrustedProxyWarning>();
 
         services.AddAuthentication(o =>
             {
@@ -143,6 +144,12 @@ public static class AccessSetup
     public static WebApplication UseDashboardAccess(this WebApplication app)
     {
         if (ProxyHeaders.IsAddedByUs(app.Configuration)) app.UseForwardedHeaders();
+        var untrustedProxy = app.Services.GetRequiredService<UntrustedProxyWarning>();
+        app.Use((context, next) =>
+        {
+            untrustedProxy.Check(context);
+            return next(context);
+        });
         if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseRouting();
         app.UseRateLimiter();
