@@ -43,6 +43,51 @@ public sealed class IngestEndpointsTests(IngestEndpointsFixture fixture) : IClas
         Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("error").GetString()));
     }
 
+    [Theory]
+    [InlineData("userId", 257, "the batch's userId is longer than 256 characters")]
+    [InlineData("anonymousId", 257, "the batch's anonymousId is longer than 256 characters")]
+    [InlineData("sentAt", 0, "the batch's sentAt is not an ISO-8601 date and time string")]
+    public async Task Ingest_BatchLevelFieldNoItemCouldPass_Is400AndQuarantinesNothing(string field, int length, string error)
+    {
+        var marker = NewId("batchfield");
+        var batch = new Dictionary<string, object?>
+        {
+            ["batch"] = new[] { new Dictionary<string, object?> { ["event"] = "NO_SUCH_EVENT", ["messageId"] = marker } },
+            [field] = length > 0 ? new string('x', length) : "last tuesday",
+        };
+        using var client = _factory.CreateIngestClient();
+
+        using var response = await client.PostObjectAsync("/ingest", batch);
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains(error, await response.Content.ReadAsStringAsync());
+        Assert.Empty(_factory.QuarantineContaining(marker));
+    }
+
+    [Fact]
+    public async Task Ingest_BatchIdFoldedIntoManyRejectedItems_QuarantineKeepsAtMostTheBodyLimitAndARowPerItem()
+    {
+        const int maxBody = 20_000;
+        await using var factory = new DashboardFactory(new Dictionary<string, string?> { ["Ingest:MaxBodyBytes"] = maxBody.ToString() }).Started();
+        var name = "NO_SUCH_" + Guid.NewGuid().ToString("N").ToUpperInvariant();
+        // 100 small items, each quarantined with the batch's 256-character userId: about 35,000 characters.
+        var items = Enumerable.Range(0, 100).Select(i => new Dictionary<string, object?> { ["event"] = name, ["messageId"] = $"{name}-{i}" }).ToArray();
+        using var client = factory.CreateIngestClient();
+
+        using var response = await client.PostObjectAsync("/ingest", new { batch = items, userId = new string('u', 256) });
+
+        var reply = await response.ReadReplyAsync();
+        Assert.Equal(100, reply.Rejected.Count);
+        var where = $"FROM Quarantine WHERE EventName = '{name}'";
+        Assert.Equal(100, Count(factory.DatabasePath, "SELECT count(*) " + where));
+        Assert.InRange(Count(factory.DatabasePath, "SELECT sum(length(Payload)) " + where), maxBody - 400, maxBody);
+        // Nothing lost: the first items whole (with the batch's userId), the others cut, and their reason says why.
+        var whole = Count(factory.DatabasePath, "SELECT count(*) " + where + " AND json_valid(Payload) AND instr(Payload, 'uuuu') > 0");
+        var cut = Count(factory.DatabasePath, "SELECT count(*) " + where + $" AND Reason LIKE '%the quarantine keeps at most {maxBody} characters of one request)'");
+        Assert.InRange(whole, 40, 60);
+        Assert.Equal(100, whole + cut);
+    }
+
     // ---- 200 and the shape of the answer ----
 
     [Fact]

@@ -53,6 +53,7 @@ public static class IngestEndpoints
                 .Produces<IngestError>(StatusCodes.Status413PayloadTooLarge)
                 .Produces<IngestError>(StatusCodes.Status415UnsupportedMediaType)
                 .Produces<IngestError>(StatusCodes.Status429TooManyRequests)
+                .Produces<IngestError>(StatusCodes.Status500InternalServerError)
                 .Produces<IngestError>(StatusCodes.Status503ServiceUnavailable)
                 .DisableAntiforgery()
                 .RequireRateLimiting(IngestRateLimits.Policy)
@@ -113,6 +114,8 @@ public static class IngestEndpoints
             var count = batch.GetArrayLength();
             if (count > options.Value.MaxBatchItems)
                 return Results.Json(new IngestError($"the batch holds {count} items; at most {options.Value.MaxBatchItems} are taken in one request"), statusCode: 413);
+            if (BatchFieldError(root) is { } fieldError)
+                return Results.Json(new IngestError(fieldError), statusCode: 400);
             items.AddRange(batch.EnumerateArray());
             ctx = new BatchContext(Optional(root, "sentAt"), StringField(root, "userId"), StringField(root, "anonymousId"), receivedAt, defaultType);
         }
@@ -127,6 +130,9 @@ public static class IngestEndpoints
         var valid = new List<ValidEvent>(items.Count);
         var quarantine = new List<QuarantineItem>();
         var rejected = new List<ItemRejection>();
+        // Each quarantined item carries the batch's fields, so a request's rows could hold many times
+        // its body; together they keep at most MaxBodyBytes characters, and the rest are kept cut.
+        long quarantineRoom = options.Value.MaxBodyBytes;
         for (var i = 0; i < items.Count; i++)
         {
             var outcome = validator.Validate(items[i], ctx);
@@ -137,7 +143,11 @@ public static class IngestEndpoints
             }
             var r = outcome.Rejection!.Value;
             rejected.Add(new ItemRejection(i, r.Code, r.Error));
-            quarantine.Add(QuarantineItem.Of(StringField(items[i], "event"), $"{r.Code}: {r.Error}", QuarantinePayload(items[i], ctx), options.Value.MaxEventBytes));
+            var room = (int)Math.Min(options.Value.MaxEventBytes, quarantineRoom);
+            var item = QuarantineItem.Of(StringField(items[i], "event"), $"{r.Code}: {r.Error}", QuarantinePayload(items[i], ctx), room,
+                room < options.Value.MaxEventBytes ? $"the quarantine keeps at most {options.Value.MaxBodyBytes} characters of one request" : null);
+            quarantineRoom -= item.Payload.Length;
+            quarantine.Add(item);
         }
 
         var request = new WriteRequest(valid, quarantine, receivedAt);
@@ -150,6 +160,11 @@ public static class IngestEndpoints
         catch (StoreUnavailableException)
         {
             return Busy(http);
+        }
+        catch (StoreRejectedException ex)
+        {
+            // Not 503: sending the same request again would fail the same way.
+            return Results.Json(new IngestError(ex.Message), statusCode: ex.IsRequestData ? 400 : 500);
         }
         return Results.Ok(new IngestResponse(result.Accepted, result.Duplicates,
             result.Refused.Count == 0 ? rejected : [.. rejected.Concat(result.Refused).OrderBy(r => r.Index)]));
@@ -166,6 +181,17 @@ public static class IngestEndpoints
     {
         http.Response.Headers.RetryAfter = "1";
         return Results.Json(new IngestError("the write queue is full; retry after the time in Retry-After"), statusCode: 503);
+    }
+
+    /// <summary>The batch's own userId, anonymousId and sentAt go into every item, so one that no item could pass refuses the request.</summary>
+    private static string? BatchFieldError(JsonElement root)
+    {
+        foreach (var name in new[] { "userId", "anonymousId" })
+            if (StringField(root, name) is { Length: > EventValidator.MaxIdLength })
+                return $"the batch's {name} is longer than {EventValidator.MaxIdLength} characters";
+        if (Optional(root, "sentAt") is { } sentAt && !EventValidator.TryParseInstant(sentAt, out _))
+            return "the batch's sentAt is not an ISO-8601 date and time string";
+        return null;
     }
 
     private static JsonElement? Optional(JsonElement obj, string name) =>

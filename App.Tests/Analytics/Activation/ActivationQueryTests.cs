@@ -155,11 +155,31 @@ public sealed class ActivationQueryTests : IAsyncLifetime
 
         var groups = result.Breakdown!;
         Assert.Equal(26, groups.Count);
-        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"v{v:D2}"), "(other)"], groups.Select(g => g.Value).ToList());
+        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"v{v:D2}"), BreakdownGroups.Other], groups.Select(g => g.Value).ToList());
         Assert.Equal(new ActivationGroup("v00", 2, 2, 0, 1.0), groups[0]);
         Assert.Equal(new ActivationGroup("v24", 1, 0, 0, 0.0), groups[24]);
-        Assert.Equal(new ActivationGroup("(other)", 5, 0, 0, 0.0), groups[25]);
+        Assert.Equal(new ActivationGroup(BreakdownGroups.Other, 5, 0, 0, 0.0), groups[25]);
         Assert.Equal(result.SignedUp, groups.Sum(g => g.SignedUp));
+    }
+
+    [Fact]
+    public async Task RunAsync_RealValueOtherAmongManyValues_StaysApartFromTheOverflowGroup()
+    {
+        // "(other)" is a real trait value with 3 users, the largest group; v00..v29 have one user each.
+        // Kept: (other) and v00..v23; the overflow group holds v24..v29.
+        var data = new AnalyticsData(_factory.Services);
+        var values = Enumerable.Repeat("(other)", 3).Concat(Enumerable.Range(0, 30).Select(v => $"v{v:D2}")).ToList();
+        for (var n = 0; n < values.Count; n++)
+            data.User($"o{n}", new { source = values[n] }).Event($"o{n}", "USER_REGISTERED", "2026-03-03T10:00:00Z");
+        await data.SaveAsync();
+
+        var result = await Query().RunAsync(new ActivationRequest(D("2026-03-02"), D("2026-03-15"), Breakdown: Breakdown.User("source")));
+
+        var groups = result.Breakdown!;
+        Assert.Equal(26, groups.Count);
+        // The real value comes first among the values; the overflow group, labelled the same, last.
+        Assert.Equal(new ActivationGroup("(other)", 3, 0, 0, 0.0), groups[0]);
+        Assert.Equal(new ActivationGroup(BreakdownGroups.Other, 6, 0, 0, 0.0), groups[25]);
     }
 
     [Fact]

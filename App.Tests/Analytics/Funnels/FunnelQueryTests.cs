@@ -221,7 +221,7 @@ public sealed class FunnelQueryTests : IAsyncLifetime
 
         var groups = result.Breakdown!;
         Assert.Equal(26, groups.Count);
-        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"s{v:D2}"), "(other)"], groups.Select(g => g.Value).ToList());
+        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"s{v:D2}"), BreakdownGroups.Other], groups.Select(g => g.Value).ToList());
         Assert.Equal((4, 1), (groups[^1].Steps[0].Users, groups[^1].Steps[1].Users));
         Assert.Equal(54, result.Steps[0].Users);
     }

@@ -155,7 +155,7 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
                 .Select(g =>
                 {
                     var c = Count(g.Select(r => (r.At, r.Activated)));
-                    return new ActivationGroup(g.Key, c.SignedUp, c.Activated, c.Pending, c.Rate);
+                    return new ActivationGroup(BreakdownGroups.Label(g.Key), c.SignedUp, c.Activated, c.Pending, c.Rate);
                 })
                 .ToList();
         }

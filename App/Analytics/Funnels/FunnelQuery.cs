@@ -61,7 +61,7 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         }
         else if (byProperty)
         {
-            // A user with attempts under several values folded into (other) counts there once, at their best.
+            // A user with attempts under several values folded into the overflow group counts there once, at their best.
             var keep = BreakdownGroups.Keep(reached.SelectMany(r => r.ByValue!.Select(v => v.Value)));
             foreach (var r in reached)
                 foreach (var group in r.ByValue!.GroupBy(v => keep(v.Value), StringComparer.Ordinal))
@@ -75,9 +75,9 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         {
             breakdown = groups
                 .Select(g => (g.Key, Summary: FunnelMatcher.Summarise(g.Value, steps, range.WindowMs, nowMs)))
-                .OrderBy(g => g.Key == BreakdownGroups.Other ? 1 : 0)
+                .OrderBy(g => BreakdownGroups.OtherLast(g.Key))
                 .ThenByDescending(g => g.Summary.Steps[0].Users).ThenBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => new FunnelGroup(g.Key, g.Summary.Steps, g.Summary.Open))
+                .Select(g => new FunnelGroup(BreakdownGroups.Label(g.Key), g.Summary.Steps, g.Summary.Open))
                 .ToList();
         }
         return new FunnelResult(totalSteps, totalOpen, breakdown);

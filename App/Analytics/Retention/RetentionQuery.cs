@@ -81,7 +81,7 @@ public sealed class RetentionQuery(IDbContextFactory<DashboardDbContext> dbFacto
         // A member's cell of their cohort week is their first: one entry per cohort user.
         var keep = BreakdownGroups.Keep(cells.Keys.Where(k => k.Cohort == k.Week).Select(k => valueOf(k.User)));
         var groups = BreakdownGroups.InOrder(cells.GroupBy(c => keep(valueOf(c.Key.User)), StringComparer.Ordinal), g => g.Key)
-            .Select(g => new RetentionGroup(g.Key, Cohorts(Counter(g))))
+            .Select(g => new RetentionGroup(BreakdownGroups.Label(g.Key), Cohorts(Counter(g))))
             .ToList();
         return new RetentionResult(all, groups);
     }

@@ -94,7 +94,7 @@ public sealed record TrendsResult(IReadOnlyList<TrendSeries> Series,
 /// and users without an account, form "(none)") keeps the
 /// <see cref="BreakdownGroups.MaxGroups"/> groups with the largest total and folds the rest into
 /// <see cref="BreakdownGroups.Other"/>, computed from their events (a user counts there once);
-/// series are ordered by total, largest first, (other) last. <c>compare=previous</c> adds the same
+/// series are ordered by total, largest first, the overflow group last. <c>compare=previous</c> adds the same
 /// over the period of as many days just before <c>from</c>.
 /// <para>
 /// SQL only reads the event's rows from the (Name, Timestamp) index; conditions and values are read
@@ -150,9 +150,10 @@ public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
         var keep = BreakdownGroups.KeepLargest(sizes);
         return byValue
             .GroupBy(g => keep(g.Key), StringComparer.Ordinal)
-            .Select(g => Series(g.Key, g.SelectMany(x => x.Value).ToList(), buckets, request))
-            .OrderBy(s => s.Breakdown == BreakdownGroups.Other ? 1 : 0)
-            .ThenByDescending(s => s.Total ?? 0).ThenBy(s => s.Breakdown, StringComparer.Ordinal)
+            .Select(g => (g.Key, Series: Series(BreakdownGroups.Label(g.Key), g.SelectMany(x => x.Value).ToList(), buckets, request)))
+            .OrderBy(s => BreakdownGroups.OtherLast(s.Key))
+            .ThenByDescending(s => s.Series.Total ?? 0).ThenBy(s => s.Key, StringComparer.Ordinal)
+            .Select(s => s.Series)
             .ToList();
     }
 
