@@ -46,6 +46,7 @@ public static class DashboardSetup
         app.MapStaticAssets().AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(AccessPolicies.Reader);
         app.MapHealthChecks("/healthz").AllowAnonymous();
+        Dashboard.Operations.ReadinessEndpoints.MapReadiness(app);
         app.MapIngest();
         app.MapSchemaEndpoints();
         app.MapDashboardAnalytics();
