@@ -118,6 +118,7 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("GET,POST /error", "GET", "/error", Everyone),
         new("* /healthz", "GET", "/healthz", Everyone),
         new("GET /readyz", "GET", "/readyz", ReadApi),
+        new("* /metrics", "GET", "/metrics", ReadApi),
         // A form post without its antiforgery token is refused (400, a JSON error) once the caller may post at all.
         new("POST /account/logout", "POST", "/account/logout", [Login, Login, Login, Login, Login, Login, 400, 400], ""),
         // Read API: a read or admin key, or a session.

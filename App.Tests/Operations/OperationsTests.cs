@@ -154,4 +154,56 @@ public sealed class OperationsTests : IAsyncLifetime
         Assert.Contains(reasons, r => r.StartsWith("the rollups are 1") && r.EndsWith("s behind (at most 60 s)"));
         Assert.InRange(body.GetProperty("rollupLagSeconds").GetDouble(), 119, 180);
     }
+
+    /// <summary>Prometheus text: sample lines "name{labels} value"; comments (# HELP, # TYPE) and blank lines skipped.</summary>
+    private static List<(string Name, string Labels, double Value)> ParsePrometheus(string text)
+    {
+        var samples = new List<(string, string, double)>();
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)( \d+)?$");
+            Assert.True(m.Success, $"not a Prometheus sample line: {line}");
+            samples.Add((m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value switch
+            {
+                "+Inf" => double.PositiveInfinity,
+                "-Inf" => double.NegativeInfinity,
+                "NaN" => double.NaN,
+                var v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture),
+            }));
+        }
+        return samples;
+    }
+
+    [Fact]
+    public async Task Metrics_AnswerPrometheusTextWithIngestQueueRollupInsightAndHttpFigures()
+    {
+        using (var ingest = _factory.CreateIngestClient())
+        {
+            var id = NewId("metrics");
+            using var response = await ingest.PostObjectAsync("/ingest", new { batch = new object[] { Feature(id), Feature(id), new { @event = "NOT_IN_TAXONOMY", userId = "u" } } });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        using var reader = _factory.CreateIngestClient(DashboardFactory.ReadKey);
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync($"/api/insights/activity?from={today}&to={today}")).StatusCode);
+
+        // The exporter caches a scrape for a moment: read until the figures of this test are in.
+        var samples = await Eventually.ReadAsync(async () =>
+        {
+            using var response = await reader.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.StartsWith("text/plain", response.Content.Headers.ContentType!.ToString());
+            return ParsePrometheus(await response.Content.ReadAsStringAsync());
+        }, s => s.Any(x => x.Name.StartsWith("dashboard_insights_duration") && x.Labels.Contains("insight=\"activity\"")));
+
+        double Sum(string prefix) => samples.Where(x => x.Name.StartsWith(prefix)).Sum(x => x.Value);
+        Assert.True(Sum("dashboard_ingest_accepted") >= 1);
+        Assert.True(Sum("dashboard_ingest_duplicates") >= 1);
+        Assert.True(Sum("dashboard_ingest_rejected") >= 1);
+        Assert.Contains(samples, x => x.Name.StartsWith("dashboard_ingest_queue_depth") && x.Value >= 0);
+        Assert.Contains(samples, x => x.Name.StartsWith("dashboard_rollups_lag") && x.Value >= 0);
+        Assert.Contains(samples, x => x.Name.StartsWith("dashboard_ingest_batch_write_ms"));
+        Assert.Contains(samples, x => x.Name.StartsWith("http_server_request_duration"));
+    }
 }

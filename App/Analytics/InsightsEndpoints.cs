@@ -31,6 +31,7 @@ public static class InsightsEndpoints
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(InsightsError), ["application/json"]))
             .AddEndpointFilter(async (context, next) =>
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     return await next(context);
@@ -38,6 +39,12 @@ public static class InsightsEndpoints
                 catch (InsightsParameterException ex)
                 {
                     return Results.Json(new InsightsError(ex.Message), statusCode: StatusCodes.Status400BadRequest);
+                }
+                finally
+                {
+                    var insight = context.HttpContext.Request.Path.Value?["/api/insights/".Length..] ?? "";
+                    Operations.DashboardMeters.InsightDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+                        new KeyValuePair<string, object?>("insight", insight));
                 }
             })
             .WithQueryLimits();

@@ -166,6 +166,9 @@ public static class IngestEndpoints
             // Not 503: sending the same request again would fail the same way.
             return Results.Json(new IngestError(ex.Message), statusCode: ex.IsRequestData ? 400 : 500);
         }
+        Operations.DashboardMeters.IngestAccepted.Add(result.Accepted);
+        Operations.DashboardMeters.IngestDuplicates.Add(result.Duplicates);
+        Operations.DashboardMeters.IngestRejected.Add(rejected.Count + result.Refused.Count);
         return Results.Ok(new IngestResponse(result.Accepted, result.Duplicates,
             result.Refused.Count == 0 ? rejected : [.. rejected.Concat(result.Refused).OrderBy(r => r.Index)]));
     }
