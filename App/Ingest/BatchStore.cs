@@ -230,25 +230,39 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
     /// <summary>The batch's merges, in order; each one refused by <see cref="IdentityMerge.Refusal"/> is reported on its item.</summary>
     private void Merge(SqliteTransaction tx, List<(WriteRequest Request, ValidEvent Event)> merges, Dictionary<string, KnownUser> rows)
     {
-        using var db = new DashboardDbContext(_contextOptions);
-        db.Database.UseTransaction(tx);
-        foreach (var (r, e) in merges)
+        // Most identify calls repeat a merge already made (analytics.js sends one per page load): no context for those.
+        DashboardDbContext? db = null;
+        try
         {
-            var (source, target) = (rows[e.MergeKey!], rows[e.UserKey].Into);
-            if (IdentityMerge.Refusal(e.MergeKey!, source.Known, source.MergedInto, target) is { } refusal)
-            {
-                var kept = e.Type == MessageType.Identify && e.TraitsJson is not null and not "{}" ? " (the traits were stored)" : "";
-                r.Refused.Add(new ItemRejection(e.Index, RejectionCodes.MergeRefused, refusal + kept));
-                continue;
-            }
-            if (source.MergedInto is null && source.Id != target)
-            {
-                IdentityMerge.MergeAsync(db, source.Id, target, CancellationToken.None).GetAwaiter().GetResult();
-                rows[e.MergeKey!] = source with { MergedInto = target };
-                db.ChangeTracker.Clear();
-            }
-            r.Accepted++;
+            foreach (var (r, e) in merges) MergeOne(tx, r, e, rows, ref db);
         }
+        finally
+        {
+            db?.Dispose();
+        }
+    }
+
+    private void MergeOne(SqliteTransaction tx, WriteRequest r, ValidEvent e, Dictionary<string, KnownUser> rows, ref DashboardDbContext? db)
+    {
+        var (source, target) = (rows[e.MergeKey!], rows[e.UserKey].Into);
+        if (IdentityMerge.Refusal(e.MergeKey!, source.Known, source.MergedInto, target) is { } refusal)
+        {
+            var kept = e.Type == MessageType.Identify && e.TraitsJson is not null and not "{}" ? " (the traits were stored)" : "";
+            r.Refused.Add(new ItemRejection(e.Index, RejectionCodes.MergeRefused, refusal + kept));
+            return;
+        }
+        if (source.MergedInto is null && source.Id != target)
+        {
+            if (db is null)
+            {
+                db = new DashboardDbContext(_contextOptions);
+                db.Database.UseTransaction(tx);
+            }
+            IdentityMerge.MergeAsync(db, source.Id, target, CancellationToken.None).GetAwaiter().GetResult();
+            rows[e.MergeKey!] = source with { MergedInto = target };
+            db.ChangeTracker.Clear();
+        }
+        r.Accepted++;
     }
 
     private static long? Min(long? a, long b) => a is { } x ? Math.Min(x, b) : b;
