@@ -73,6 +73,24 @@ public sealed class GeneratedEventsTests(ServerFixture server) : IClassFixture<S
         Assert.Empty(opened.Properties);
     }
 
+    [Fact]
+    public async Task Compile_ReadmeQuickstart_Builds()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(ProjectDirectory(), "..", "..", "..", "README.md"));
+        var section = readme[readme.IndexOf("## ASP.NET Core client", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
+        var quickstart = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+
+        // The global usings of the Web SDK's implicit usings.
+        const string webSdkUsings = """
+            global using System; global using System.Collections.Generic; global using System.Linq; global using System.Threading.Tasks;
+            global using Microsoft.AspNetCore.Builder; global using Microsoft.AspNetCore.Http; global using Microsoft.Extensions.DependencyInjection;
+            """;
+        var diagnostics = Compile(OutputKind.ConsoleApplication, await ServedAsync(), webSdkUsings, quickstart);
+
+        Assert.Empty(diagnostics);
+    }
+
     private static string ProjectDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(Path.GetDirectoryName(path))!;
 
     private async Task<string> ServedAsync()
@@ -97,6 +115,11 @@ public sealed class GeneratedEventsTests(ServerFixture server) : IClassFixture<S
                 }
             }
             """;
+        return Compile(OutputKind.DynamicallyLinkedLibrary, generated, app);
+    }
+
+    private static ImmutableArray<Diagnostic> Compile(OutputKind kind, params string[] sources)
+    {
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator)
             .Append(typeof(ITelemetryEvent).Assembly.Location)
@@ -105,9 +128,9 @@ public sealed class GeneratedEventsTests(ServerFixture server) : IClassFixture<S
             .Select(path => MetadataReference.CreateFromFile(path));
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create("App",
-            [CSharpSyntaxTree.ParseText(generated, parse, "telemetry.cs"), CSharpSyntaxTree.ParseText(app, parse, "App.cs")],
+            sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, parse, $"File{i}.cs")),
             references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
         return [.. compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)];
     }
 }
