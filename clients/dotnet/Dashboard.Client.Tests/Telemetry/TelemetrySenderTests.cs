@@ -79,6 +79,31 @@ public sealed class TelemetrySenderTests(ServerFixture server) : IClassFixture<S
     }
 
     [Fact]
+    public async Task StopAsync_ServerFailingPastTheShutdownTimeout_CountsWhatIsLeftAsFailed()
+    {
+        var user = NewUser();
+        var logs = new ConcurrentQueue<string>();
+        for (var i = 0; i < 100; i++) _proxy.Script.Enqueue(new(HttpStatusCode.ServiceUnavailable));
+        using var host = TelemetryHost.Build(_proxy.Address, o =>
+        {
+            o.BatchSize = 2;
+            o.FlushInterval = TimeSpan.FromMinutes(10);
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(100);
+        }, logs, shutdownTimeout: TimeSpan.FromSeconds(1));
+        await host.StartAsync();
+        var telemetry = host.Services.GetRequiredService<ITelemetry>();
+        for (var i = 0; i < 5; i++) telemetry.Track(Feature(i), user);
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await host.StopAsync();
+
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"stopped after {stopping.Elapsed}");
+        var counts = await Eventually.ReadAsync(() => Task.FromResult(telemetry.Counts), c => c.Failed == 5);
+        Assert.Equal(new TelemetryCounts(5, 0, 0, 5), counts);
+        Assert.Contains(logs, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("shutdown timeout"));
+    }
+
+    [Fact]
     public async Task Send_429WithRetryAfter_WaitsThatLongAndSendsTheSameMessagesAgain()
     {
         var user = NewUser();

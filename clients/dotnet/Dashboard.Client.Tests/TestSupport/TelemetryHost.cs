@@ -9,7 +9,7 @@ namespace Dashboard.Client.Tests.TestSupport;
 /// <summary>A generic host of an app that sends telemetry, as an ASP.NET Core back end would register it.</summary>
 public static class TelemetryHost
 {
-    public static IHost Build(Uri endpoint, Action<DashboardTelemetryOptions>? configure = null, ConcurrentQueue<string>? logs = null)
+    public static IHost Build(Uri endpoint, Action<DashboardTelemetryOptions>? configure = null, ConcurrentQueue<string>? logs = null, TimeSpan? shutdownTimeout = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -20,6 +20,7 @@ public static class TelemetryHost
             o.WriteKey = DashboardFactory.WriteKey;
             configure?.Invoke(o);
         });
+        if (shutdownTimeout is { } timeout) builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = timeout);
         return builder.Build();
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -44,8 +45,8 @@ internal sealed class TelemetrySender(
         var o = options.Value;
         var reader = queue.Reader;
         var batch = new List<string>(o.BatchSize);
-        // Ends once the queue is closed (host stopping) and empty.
-        while (await reader.WaitToReadAsync(_abandon.Token).ConfigureAwait(false))
+        // Ends once the queue is closed (host stopping) and empty, or when the shutdown timeout passes.
+        while (await WaitForMessagesAsync(reader).ConfigureAwait(false))
         {
             using (var window = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
             {
@@ -65,6 +66,21 @@ internal sealed class TelemetrySender(
             }
             await SendAsync(batch).ConfigureAwait(false);
             batch.Clear();
+        }
+    }
+
+    private async Task<bool> WaitForMessagesAsync(ChannelReader<string> reader)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(_abandon.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            var left = 0;
+            while (reader.TryRead(out _)) left++;
+            if (left > 0) Abandon(left);
+            return false;
         }
     }
 
@@ -102,11 +118,12 @@ internal sealed class TelemetrySender(
             }
             catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
             {
-                Abandon(batch);
+                Abandon(batch.Count);
                 return;
             }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+            catch (Exception ex)
             {
+                // A network error, a timeout, or anything else: an attempt that failed, never a sender that stops.
                 failure = ex.Message;
             }
 
@@ -124,16 +141,16 @@ internal sealed class TelemetrySender(
             }
             catch (OperationCanceledException)
             {
-                Abandon(batch);
+                Abandon(batch.Count);
                 return;
             }
         }
     }
 
-    private void Abandon(List<string> batch)
+    private void Abandon(int count)
     {
-        queue.CountFailed(batch.Count);
-        logger.LogError("Telemetry batch of {Count} lost: the host's shutdown timeout passed before it was sent", batch.Count);
+        queue.CountFailed(count);
+        logger.LogError("Telemetry: {Count} messages lost, the host's shutdown timeout passed before they were sent", count);
     }
 
     private StringContent Body(List<string> batch)
