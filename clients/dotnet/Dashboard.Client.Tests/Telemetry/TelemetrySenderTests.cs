@@ -125,6 +125,30 @@ public sealed class TelemetrySenderTests(ServerFixture server) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Send_OverTheServersRateLimit_WaitsItsRetryAfterAndLosesNothing()
+    {
+        await using var limited = new DashboardFactory(new Dictionary<string, string?> { ["RateLimits:IngestPerSecond"] = "1", ["RateLimits:IngestBurst"] = "1" }, kestrel: true);
+        await using var proxy = await RecordingProxy.StartAsync(limited.ServerAddress);
+        var user = NewUser();
+        using var host = TelemetryHost.Build(proxy.Address, o => { o.BatchSize = 1; o.RetryBaseDelay = TimeSpan.FromMilliseconds(10); });
+        await host.StartAsync();
+        var telemetry = host.Services.GetRequiredService<ITelemetry>();
+
+        for (var i = 0; i < 3; i++) telemetry.Track(Feature(i), user);
+
+        var sent = await Eventually.ReadAsync(() => Task.FromResult(telemetry.Counts), c => c.Sent == 3);
+        Assert.True(sent.Sent == 3, $"{sent}: " + string.Join(", ", proxy.Requests.Select(r => $"{r.At:ss.fff} {r.Status}")));
+        await using var db = limited.CreateDbContext();
+        Assert.Equal(3, db.Events.Count(e => db.TrackedUsers.Any(u => u.Id == e.UserId && u.Key == user)));
+        var requests = proxy.Requests.ToArray();
+        Assert.Contains(requests, r => r.Status == 429);
+        // Every retry came at least the server's Retry-After (1 s) after the 429 it answered.
+        for (var i = 1; i < requests.Length; i++)
+            if (requests[i - 1].Status == 429) Assert.True(requests[i].At - requests[i - 1].At >= TimeSpan.FromMilliseconds(950));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task Send_503WithoutRetryAfter_IsRetriedWithBackoff()
     {
         var user = NewUser();

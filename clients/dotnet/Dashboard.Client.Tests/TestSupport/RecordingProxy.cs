@@ -69,6 +69,7 @@ public sealed class RecordingProxy : IAsyncDisposable
         Requests.Enqueue(new Seen(DateTimeOffset.UtcNow, http.Request.Method, http.Request.Path, body, (int)response.StatusCode));
         http.Response.StatusCode = (int)response.StatusCode;
         if (response.Headers.ETag is { } tag) http.Response.Headers.ETag = tag.ToString();
+        if (response.Headers.RetryAfter is { } retryAfter) http.Response.Headers.RetryAfter = retryAfter.ToString();
         if (response.Content.Headers.ContentType is { } type) http.Response.ContentType = type.ToString();
         await http.Response.Body.WriteAsync(await response.Content.ReadAsByteArrayAsync());
     }
