@@ -79,6 +79,20 @@ public sealed class TelemetrySenderTests(ServerFixture server) : IClassFixture<S
     }
 
     [Fact]
+    public async Task StopAsync_RightAfterStart_SendsWhatWasQueuedBeforeStart()
+    {
+        var user = NewUser();
+        using var host = TelemetryHost.Build(_proxy.Address, o => o.FlushInterval = TimeSpan.FromMinutes(10));
+        var telemetry = host.Services.GetRequiredService<ITelemetry>();
+        for (var i = 0; i < 3; i++) telemetry.Track(Feature(i), user);
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        Assert.Equal(3, (await server.StoredEventsAsync(user)).Count);
+    }
+
+    [Fact]
     public async Task StopAsync_ServerFailingPastTheShutdownTimeout_CountsWhatIsLeftAsFailed()
     {
         var user = NewUser();

@@ -22,25 +22,49 @@ internal sealed class TelemetrySender(
     IHttpClientFactory httpClients,
     IOptions<DashboardTelemetryOptions> options,
     TimeProvider clock,
-    ILogger<TelemetrySender> logger) : BackgroundService
+    ILogger<TelemetrySender> logger) : IHostedService, IDisposable
 {
     public const string HttpClientName = "Dashboard.Telemetry";
-    private readonly CancellationTokenSource _abandon = new();
+    private readonly CancellationTokenSource _stopping = new(), _abandon = new();
+    private Task? _run;
 
-    public override Task StopAsync(CancellationToken cancellationToken)
+    // Not a BackgroundService: its loop can be cancelled before it ever runs when the host stops
+    // right after starting, and then what was queued would never be sent.
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _run = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         queue.Complete();
-        cancellationToken.Register(_abandon.Cancel);
-        return base.StopAsync(cancellationToken);
+        _stopping.Cancel();
+        if (_run is null) return;
+        // At the host's shutdown timeout the loop gives up what is left, counts it and ends.
+        await using var abandon = cancellationToken.Register(_abandon.Cancel);
+        await _run.ConfigureAwait(false);
     }
 
-    public override void Dispose()
+    public void Dispose()
     {
+        _stopping.Dispose();
         _abandon.Dispose();
-        base.Dispose();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private async Task RunAsync()
+    {
+        try
+        {
+            await SendQueuedAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Telemetry sender stopped unexpectedly; {Count} messages were not sent", queue.Reader.Count);
+        }
+    }
+
+    private async Task SendQueuedAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         var reader = queue.Reader;
