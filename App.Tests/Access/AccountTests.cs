@@ -281,10 +281,13 @@ public sealed class AccountTests : IAsyncLifetime
             using var client = _factory.CreateIngestClient(key);
             await client.PostAsync("/ingest", new StringContent("""{ "event": "APP_OPENED", "userId": "log-check" }""", Encoding.UTF8, "application/json"));
             await client.GetAsync("/api/schema/telemetry.ts");
+            // analytics.js names the key in the path of its settings request.
+            await client.GetAsync($"/v1/projects/{key}/settings");
         }
 
         var logs = _factory.Logs.ToList();
         Assert.Contains(logs, l => l.Contains("/ingest", StringComparison.Ordinal)); // request logging did run
+        Assert.Contains(logs, l => l.Contains($"/v1/projects/{KeyRedactingLoggerFactory.Mask}/settings", StringComparison.Ordinal));
         foreach (var secret in new[] { password, "Wrong-Pass-999", DashboardFactory.AdminPassword, created, DashboardFactory.WriteKey, DashboardFactory.ReadKey, "wk_made_up_key" })
             Assert.DoesNotContain(logs, l => l.Contains(secret, StringComparison.Ordinal));
     }

@@ -64,6 +64,9 @@ public sealed class CorsTests(CorsFixture fixture) : IClassFixture<CorsFixture>
     [InlineData("/ingest")]
     [InlineData("/v1/batch")]
     [InlineData("/v1/track")]
+    [InlineData("/v1/p")]
+    [InlineData("/v1/identify")]
+    [InlineData("/v1/projects/wk_browser_write_key/settings")]
     [InlineData("/ofrep/v1/evaluate/flags")]
     [InlineData("/ofrep/v1/evaluate/flags/new_onboarding_flow")]
     public async Task Preflight_OriginOnSomeKey_AllowsItWithoutCredentials(string path)
@@ -81,23 +84,27 @@ public sealed class CorsTests(CorsFixture fixture) : IClassFixture<CorsFixture>
         Assert.False(response.Headers.Contains("Set-Cookie"));
     }
 
-    [Fact]
-    public async Task Preflight_OriginOnNoKey_IsRefusedWithoutCorsHeaders()
+    [Theory]
+    [InlineData("/v1/batch")]
+    [InlineData("/v1/page")]
+    public async Task Preflight_OriginOnNoKey_IsRefusedWithoutCorsHeaders(string path)
     {
         using var client = _factory.CreateBrowserLikeClient();
-        using var response = await client.SendAsync(Preflight("/v1/batch", "https://evil.example.com"));
+        using var response = await client.SendAsync(Preflight(path, "https://evil.example.com"));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Null(Header(response, "Access-Control-Allow-Origin"));
         Assert.Contains("not on any key", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
     }
 
-    [Fact]
-    public async Task Post_AllowedOrigin_IsAcceptedWithAllowOrigin()
+    [Theory]
+    [InlineData("/v1/track")]
+    [InlineData("/v1/t")]
+    public async Task Post_AllowedOrigin_IsAcceptedWithAllowOrigin(string path)
     {
         var id = NewId("cors-ok");
         using var client = _factory.CreateBrowserLikeClient();
-        using var response = await client.SendAsync(Post("/v1/track", CorsFixture.BrowserWriteKey, Event(id), CorsFixture.AppOrigin));
+        using var response = await client.SendAsync(Post(path, CorsFixture.BrowserWriteKey, Event(id), CorsFixture.AppOrigin));
 
         Assert.Equal(1, (await response.ReadReplyAsync()).Accepted);
         Assert.Equal(CorsFixture.AppOrigin, Header(response, "Access-Control-Allow-Origin"));

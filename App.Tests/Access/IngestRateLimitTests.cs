@@ -57,6 +57,30 @@ public sealed class IngestRateLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Post_SegmentPaths_ShareTheKeysBucket()
+    {
+        using var client = _factory.CreateIngestClient();
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var path in new[] { "/v1/t", "/v1/p", "/v1/i" })
+            statuses.Add((await client.PostRawAsync(path, Event())).StatusCode);
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
+    public async Task GetSourceSettings_OverTheAddressBurst_Returns429()
+    {
+        using var client = _factory.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+            statuses.Add((await client.GetAsync($"/v1/projects/{DashboardFactory.WriteKey}/settings")).StatusCode);
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
     public async Task Post_AfterRetryAfter_IsAcceptedAgain()
     {
         using var client = _factory.CreateIngestClient();

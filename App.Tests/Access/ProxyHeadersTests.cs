@@ -35,6 +35,7 @@ public sealed class ProxyHeadersTests : IAsyncLifetime
 
         Assert.False(throttle.IsAllowed(Client, userName));
         Assert.True(throttle.IsAllowed(Proxy, userName));
+        Assert.DoesNotContain(_factory.Logs, l => l.Contains(UntrustedWarning, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -45,7 +46,32 @@ public sealed class ProxyHeadersTests : IAsyncLifetime
 
         Assert.False(throttle.IsAllowed(stranger, userName));
         Assert.True(throttle.IsAllowed(Client, userName));
+        // Once for the five sign-ins and their form pages: the warning is rate-limited.
+        Assert.Single(_factory.Logs, l => l.Contains(UntrustedWarning, StringComparison.Ordinal) && l.Contains(stranger, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task PlainHttpFromLoopback_ForwardedByAnUnconfiguredProxy_IsNotLocalSoCookiesAreSecure()
+    {
+        await using var factory = new DashboardFactory(kestrel: true);
+        // No cookie jar: each answer sets its own antiforgery cookie.
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = factory.ServerAddress };
+
+        using var direct = await client.GetAsync("/account/login");
+        using var proxied = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/account/login")
+        {
+            Headers = { { "X-Forwarded-For", Client }, { "X-Forwarded-Proto", "https" } },
+        });
+
+        Assert.DoesNotContain("; secure", Antiforgery(direct), StringComparison.OrdinalIgnoreCase); // the machine itself
+        Assert.Contains("; secure", Antiforgery(proxied), StringComparison.OrdinalIgnoreCase);
+        Assert.Single(factory.Logs, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains(UntrustedWarning, StringComparison.Ordinal));
+    }
+
+    private const string UntrustedWarning = "carries forwarding headers, but that sender is not a configured proxy";
+
+    private static string Antiforgery(HttpResponseMessage response) =>
+        Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal));
 
     private Task<SignInThrottle> FailFiveTimesAsync(string from, out string userName)
     {

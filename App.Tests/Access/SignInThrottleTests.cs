@@ -1,4 +1,7 @@
 using Dashboard.Access;
+using Dashboard.Tests.TestSupport;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Tests.Access;
 
@@ -11,7 +14,7 @@ public sealed class SignInThrottleTests
     }
 
     private readonly ManualClock _clock = new();
-    private SignInThrottle NewThrottle() => new(_clock);
+    private SignInThrottle NewThrottle() => new(_clock, new UpperInvariantLookupNormalizer());
 
     [Fact]
     public void IsAllowed_FiveFailuresFromOneAddress_BlocksOnlyThatAddressAndName()
@@ -23,9 +26,27 @@ public sealed class SignInThrottleTests
         throttle.TryReserve("198.51.100.1", "admin");
 
         Assert.False(throttle.IsAllowed("198.51.100.1", "admin"));
-        Assert.False(throttle.IsAllowed("198.51.100.1", " ADMIN "));
+        Assert.False(throttle.IsAllowed("198.51.100.1", "ADMIN"));
         Assert.True(throttle.IsAllowed("198.51.100.2", "admin"));
         Assert.True(throttle.IsAllowed("198.51.100.1", "maria"));
+    }
+
+    [Fact]
+    public async Task TryReserve_NamesThatIdentityLooksUpAsOne_ShareTheirCount()
+    {
+        await using var factory = new DashboardFactory();
+        var throttle = factory.Services.GetRequiredService<SignInThrottle>();
+        using (var scope = factory.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+            Assert.Equal(users.NormalizeName("Cafe\u0301"), users.NormalizeName("caf\u00e9")); // one account for Identity
+        }
+
+        // The same name, composed and decomposed, as Identity finds one account under both.
+        for (var i = 0; i < SignInThrottle.MaxFailures; i++) throttle.TryReserve("198.51.100.1", "Cafe\u0301");
+
+        Assert.False(throttle.IsAllowed("198.51.100.1", "caf\u00e9"));
+        Assert.True(throttle.IsAllowed("198.51.100.1", "cafe"));
     }
 
     [Fact]
@@ -81,6 +102,49 @@ public sealed class SignInThrottleTests
         for (var i = 0; i < SignInThrottle.MaxFailuresPerAddress - SignInThrottle.MaxFailures; i++)
             Assert.NotNull(throttle.TryReserve("198.51.100.1", $"user{i}"));
         Assert.Null(throttle.TryReserve("198.51.100.1", "one-more"));
+    }
+
+    [Fact]
+    public void TryReserve_ManyAddressesWithinAMinute_PrunesOnlyWhenTheKeysDouble()
+    {
+        var throttle = NewThrottle();
+        // Each attempt from a new address adds two keys (the address, and the address with the name).
+        for (var i = 0; i < SignInThrottle.PruneAbove; i++) throttle.TryReserve($"a{i}", "admin");
+
+        Assert.Equal(1, throttle.Prunes); // once past 10,000 keys, not on every attempt after it
+        Assert.Equal(2 * SignInThrottle.PruneAbove, throttle.Keys);
+    }
+
+    [Fact]
+    public void TryReserve_IntervalPassedSinceThePrune_PrunesAgainAndDropsExpiredKeys()
+    {
+        var throttle = NewThrottle();
+        for (var i = 0; i <= SignInThrottle.PruneAbove / 2; i++) throttle.TryReserve($"a{i}", "admin");
+        Assert.Equal(1, throttle.Prunes);
+
+        _clock.Now += SignInThrottle.PruneInterval / 2;
+        throttle.TryReserve("soon", "admin");
+        Assert.Equal(1, throttle.Prunes);
+
+        _clock.Now += SignInThrottle.Window;
+        throttle.TryReserve("late", "admin");
+        Assert.Equal(2, throttle.Prunes);
+        Assert.Equal(2, throttle.Keys); // only the late attempt's address and pair are still in the window
+    }
+
+    [Fact]
+    public void TryReserve_MoreAddressesThanTheCapWithinTheWindow_DropsTheOldestAndKeepsRecentCounts()
+    {
+        var throttle = NewThrottle();
+        for (var i = 0; i < SignInThrottle.MaxKeys; i++)
+        {
+            throttle.TryReserve($"a{i}", "admin");
+            if (i % 1000 == 0) _clock.Now += TimeSpan.FromMilliseconds(1);
+        }
+        for (var i = 0; i < SignInThrottle.MaxFailures; i++) throttle.TryReserve("recent", "admin");
+
+        Assert.InRange(throttle.Keys, 1, SignInThrottle.MaxKeys);
+        Assert.False(throttle.IsAllowed("recent", "admin"));
     }
 
     [Fact]

@@ -16,13 +16,16 @@ public sealed class FixedClock(DateTimeOffset now) : TimeProvider
 
 /// <summary>
 /// A hand-written data set: users and events inserted straight into the application's SQLite file.
-/// User keys carry a per-data-set suffix so they never collide; each test owns a fresh database.
+/// User and account keys carry a per-data-set suffix so they never collide; each test owns a fresh
+/// database. Accounts and members stand for Segment group calls (Accounts rows, Users.AccountId).
 /// </summary>
 public sealed class AnalyticsData(IServiceProvider services)
 {
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
     private readonly Dictionary<string, string> _traits = [];
     private readonly List<(string User, string Name, DateTimeOffset At, string Properties)> _events = [];
+    private readonly Dictionary<string, string> _accounts = [];
+    private readonly Dictionary<string, string> _memberOf = [];
 
     public static DateTimeOffset T(string iso) => DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
@@ -31,6 +34,34 @@ public sealed class AnalyticsData(IServiceProvider services)
     public AnalyticsData User(string user, object traits)
     {
         _traits[user] = JsonSerializer.Serialize(traits);
+        return this;
+    }
+
+    public AnalyticsData Account(string account, object traits)
+    {
+        _accounts[account] = JsonSerializer.Serialize(traits);
+        return this;
+    }
+
+    /// <summary>The user's account, as their latest group call set it.</summary>
+    public AnalyticsData Member(string user, string account)
+    {
+        _memberOf[user] = account;
+        return this;
+    }
+
+    /// <summary>
+    /// More accounts than a breakdown keeps: c00..c26 with the trait plan p00..p26; c00 has three
+    /// members, the others one; every member does <paramref name="name"/> once at <paramref name="at"/>.
+    /// Kept: p00 and, of the ties at one member, p01..p24; (other): p25 and p26, two members.
+    /// </summary>
+    public AnalyticsData ManyAccounts(string name, string at)
+    {
+        for (var a = 0; a < 27; a++)
+        {
+            Account($"c{a:D2}", new { plan = $"p{a:D2}" });
+            for (var i = 0; i < (a == 0 ? 3 : 1); i++) Member($"m{a}-{i}", $"c{a:D2}").Event($"m{a}-{i}", name, at);
+        }
         return this;
     }
 
@@ -43,8 +74,11 @@ public sealed class AnalyticsData(IServiceProvider services)
     public async Task SaveAsync()
     {
         await using var db = await services.GetRequiredService<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync();
+        var accounts = _accounts.ToDictionary(a => a.Key, a => new AccountRecord { Key = $"{a.Key}-{_suffix}", Traits = a.Value });
+        db.Accounts.AddRange(accounts.Values);
+        await db.SaveChangesAsync();
         var users = new Dictionary<string, UserRecord>();
-        foreach (var name in _events.Select(e => e.User).Concat(_traits.Keys).Distinct())
+        foreach (var name in _events.Select(e => e.User).Concat(_traits.Keys).Concat(_memberOf.Keys).Distinct())
         {
             var times = _events.Where(e => e.User == name).Select(e => e.At.ToUnixTimeMilliseconds()).DefaultIfEmpty(0).ToList();
             users[name] = new UserRecord
@@ -53,6 +87,7 @@ public sealed class AnalyticsData(IServiceProvider services)
                 Traits = _traits.GetValueOrDefault(name, "{}"),
                 FirstSeen = times.Min(),
                 LastSeen = times.Max(),
+                AccountId = _memberOf.TryGetValue(name, out var account) ? accounts[account].Id : null,
             };
         }
         db.TrackedUsers.AddRange(users.Values);

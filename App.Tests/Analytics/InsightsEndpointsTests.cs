@@ -38,6 +38,8 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
     [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&where=plan", "property=value")]
     [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&compare=last", "'compare' must be previous")]
     [InlineData("/api/insights/trends?event=E&from=2026-03-01&to=2026-03-02&breakdown=user.", "names no property")]
+    [InlineData("/api/insights/funnel?steps=A,B&from=2026-03-01&to=2026-03-02&breakdown=group.", "names no property")]
+    [InlineData("/api/insights/retention?from=2026-03-01&to=2026-03-02&breakdown=group.", "names no trait")]
     public async Task Get_BadParameter_Answers400WithTheReason(string path, string reason)
     {
         using var client = _factory.CreateReaderClient();
@@ -79,5 +81,41 @@ public sealed class InsightsEndpointsTests : IAsyncLifetime
             Assert.Equal(["application/json"], types);
             Assert.Contains("format=csv", get.GetProperty("description").GetString());
         }
+    }
+
+    [Fact]
+    public async Task GetInsights_GroupCallsThroughIngest_BreakDownByTheAccountOfTheLatestCall()
+    {
+        // u1 joins acme { plan enterprise }, then globex { industry energy }: its latest account has no plan → (none).
+        // u2 joins acme later with { seats 5 }: the traits merge, acme keeps plan enterprise → enterprise.
+        // u3 joins initech { plan free }, then initech { plan pro } (later wins) → pro.   u4 never joins → (none).
+        // Each opens the app once, now: users per plan (none) 2, enterprise 1, pro 1; one cohort, this week.
+        var run = Guid.NewGuid().ToString("N")[..8];
+        string U(int n) => $"u{n}-{run}";
+        object Group(int user, string account, object traits) => new { type = "group", userId = U(user), groupId = $"{account}-{run}", traits };
+        object[] batch =
+        [
+            Group(1, "acme", new { plan = "enterprise" }), Group(1, "globex", new { industry = "energy" }),
+            Group(2, "acme", new { seats = 5 }),
+            Group(3, "initech", new { plan = "free" }), Group(3, "initech", new { plan = "pro" }),
+            .. Enumerable.Range(1, 4).Select(n => (object)new { @event = "APP_OPENED", userId = U(n) }),
+        ];
+        var body = JsonSerializer.Serialize(new { batch });
+        using (var ingest = _factory.CreateIngestClient())
+        {
+            using var response = await ingest.PostAsync("/ingest", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        using var client = _factory.CreateReaderClient();
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        var range = $"from={DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}&to={today}";
+
+        var trends = await client.GetJsonAsync($"/api/insights/trends?event=APP_OPENED&measure=users&{range}&breakdown=group.plan");
+        var retention = await client.GetJsonAsync($"/api/insights/retention?{range}&breakdown=group.plan");
+
+        Assert.Equal([("(none)", 2.0), ("enterprise", 1.0), ("pro", 1.0)], trends.GetProperty("series").EnumerateArray()
+            .Select(s => (s.GetProperty("breakdown").GetString()!, s.GetProperty("total").GetDouble())));
+        Assert.Equal([("(none)", 2), ("enterprise", 1), ("pro", 1)], retention.GetProperty("breakdown").EnumerateArray()
+            .Select(g => (g.GetProperty("value").GetString()!, g.GetProperty("cohorts").EnumerateArray().Sum(c => c.GetProperty("users").GetInt32()))));
     }
 }

@@ -14,13 +14,15 @@ public sealed class BrowserFactAttribute : FactAttribute
         if (SkipReason is { } reason) Skip = reason;
     }
 
+    /// <summary>True in CI (<c>CI=true</c>), where nothing may be skipped for want of a tool.</summary>
+    internal static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Why browser tests are skipped here, or null when they must run.</summary>
     public static string? SkipReason
     {
         get
         {
-            var inCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-            return BrowserFixture.ChromiumInstalled || inCi ? null : MissingBrowserReason;
+            return BrowserFixture.ChromiumInstalled || InCi ? null : MissingBrowserReason;
         }
     }
 }
@@ -31,5 +33,27 @@ public sealed class BrowserTheoryAttribute : TheoryAttribute
     public BrowserTheoryAttribute()
     {
         if (BrowserFactAttribute.SkipReason is { } reason) Skip = reason;
+    }
+}
+
+/// <summary>
+/// A fact that runs a web app's JavaScript clients in Chromium: it also needs Node and npm (to
+/// install and bundle <c>clients/web-test</c>). Skipped outside CI when either is missing.
+/// </summary>
+public sealed class WebClientFactAttribute : FactAttribute
+{
+    public WebClientFactAttribute()
+    {
+        if (SkipReason is { } reason) Skip = reason;
+    }
+
+    public static string? SkipReason
+    {
+        get
+        {
+            if (BrowserFactAttribute.SkipReason is { } browser) return browser;
+            return Dashboard.Tests.TestSupport.NodePackage.NodeInstalled || BrowserFactAttribute.InCi ? null
+                : "Node is not installed (it installs and bundles clients/web-test); web client tests are skipped outside CI.";
+        }
     }
 }

@@ -85,6 +85,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
     }
 
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The app's SQLite file, for reading what was stored.</summary>
+    public string DatabasePath => _factory.DatabasePath;
+
     public DashboardDbContext CreateDbContext() =>
         _app.Services.GetRequiredService<IDbContextFactory<DashboardDbContext>>().CreateDbContext();
 

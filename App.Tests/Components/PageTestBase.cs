@@ -68,6 +68,7 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<SavedFunnels>());
         Context.Services.AddSingleton(app.GetRequiredService<FeatureEngagementQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<RetentionQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.AccountTraitKeysQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<WeeklyReviewQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Flags.FlagQueries>());
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Flags.FlagAdmin>());

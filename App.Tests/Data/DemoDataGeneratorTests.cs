@@ -56,19 +56,37 @@ public sealed class DemoDataGeneratorTests
     }
 
     [Fact]
-    public void Generate_EveryEvent_IsBetweenItsUsersSignupAndNow()
+    public void Generate_EveryEvent_IsBetweenItsUsersSignupAndNow_ExceptTheVisitorsPageViewsJustBefore()
     {
         var signup = Events.Value.Where(e => e.Name == "USER_REGISTERED").ToDictionary(e => e.UserKey, e => e.Timestamp);
         var end = Now.ToUnixTimeMilliseconds();
+        var visitors = Events.Value.Where(e => e.Anonymous).ToList();
 
-        Assert.All(Events.Value, e => Assert.InRange(e.Timestamp, signup[e.UserKey], end));
+        Assert.All(Events.Value.Where(e => !e.Anonymous), e => Assert.InRange(e.Timestamp, signup[e.UserKey], end));
         Assert.Equal(Events.Value.Count, Events.Value.Select(e => e.MessageId).Distinct().Count());
+        // A visitor's page views come in the three days before the signup whose identify merges them.
+        var mergedBy = Events.Value.Where(e => e.MergeKey is not null).ToDictionary(e => e.MergeKey!, e => e.UserKey);
+        Assert.InRange(mergedBy.Count, Settings.Users * Settings.VisitorShare * 0.9, Settings.Users * Settings.VisitorShare * 1.1);
+        Assert.All(visitors, e =>
+        {
+            Assert.Equal("PAGE", e.Name);
+            Assert.InRange(e.Timestamp, signup[mergedBy[e.UserKey]] - 3 * Day - 60_000, signup[mergedBy[e.UserKey]] - 1);
+        });
+    }
+
+    [Fact]
+    public void Generate_EveryUser_JoinsOneAccountWhoseTraitsAreTheSameForAllItsUsers()
+    {
+        var groups = Events.Value.Where(e => e.Type == MessageType.Group).ToList();
+        Assert.Equal(Settings.Users, groups.Count);
+        Assert.All(groups.GroupBy(g => g.GroupKey), g => Assert.Single(g.Select(x => x.TraitsJson).Distinct()));
+        Assert.InRange(groups.Select(g => g.GroupKey).Distinct().Count(), Settings.Users / Settings.UsersPerAccount * 0.9, Settings.Users / Settings.UsersPerAccount);
     }
 
     [Fact]
     public void Generate_NewOnboardingFlow_ActivatesAbout34PercentAndTheOthersAbout12()
     {
-        var byUser = Events.Value.GroupBy(e => e.UserKey).ToList();
+        var byUser = Events.Value.Where(e => !e.Anonymous).GroupBy(e => e.UserKey).ToList(); // the visitors' page views are merged into them
         var end = Now.ToUnixTimeMilliseconds();
         int newFlowUsers = 0, newFlowActivated = 0, otherUsers = 0, otherActivated = 0;
         foreach (var user in byUser)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Dashboard.Flags;
 using Dashboard.Tests.TestSupport;
@@ -26,40 +25,12 @@ public sealed class OpenFeatureSdkTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
 
-    /// <summary>The package's folder in the source tree, found from the test binaries upwards.</summary>
-    private static string Folder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
-                return Path.Combine(dir.FullName, "App.Tests", "Flags", "OpenFeature");
-        throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(string file, string[] arguments, string folder)
-    {
-        var start = new ProcessStartInfo(file, arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
-
-    /// <summary>Installs the pinned packages from the lock file when node_modules is missing or older than the lock.</summary>
-    private static async Task EnsureInstalledAsync(string folder)
-    {
-        var marker = Path.Combine(folder, "node_modules", ".package-lock.json");
-        if (File.Exists(marker) && File.GetLastWriteTimeUtc(marker) >= File.GetLastWriteTimeUtc(Path.Combine(folder, "package-lock.json"))) return;
-        var (exit, output, error) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], folder);
-        Assert.True(exit == 0, $"npm ci failed: {output}{error}");
-    }
+    private static readonly NodePackage Package = NodePackage.InRepository("App.Tests", "Flags", "OpenFeature");
 
     [Fact]
     public async Task OfrepProvider_Unchanged_EvaluatesValuesVariantsReasonsAndErrors()
     {
-        var folder = Folder();
-        await EnsureInstalledAsync(folder);
+        await Package.EnsureInstalledAsync();
         var split = FlagEvaluator.Evaluate(new CompiledFlag(new FlagState("sdk_split", "", "", true, 100, [],
             [new FlagVariant("control", 50), new FlagVariant("treatment", 50)])), new EvaluationContext("sdk-user")).Variant;
         var requests = JsonSerializer.Serialize(new object[]
@@ -71,7 +42,7 @@ public sealed class OpenFeatureSdkTests : IAsyncLifetime
             new { flag = "no_such_flag", type = "boolean", @default = true, user = "sdk-user" },
         });
 
-        var (exit, output, error) = await RunAsync("node", ["check.mjs", _factory.ServerAddress.ToString().TrimEnd('/'), DashboardFactory.ClientKey, requests], folder);
+        var (exit, output, error) = await Package.RunAsync("node", "check.mjs", _factory.ServerAddress.ToString().TrimEnd('/'), DashboardFactory.ClientKey, requests);
 
         Assert.True(exit == 0, $"node failed: {output}{error}");
         var results = JsonDocument.Parse(output).RootElement.EnumerateArray()

@@ -43,6 +43,51 @@ public sealed class IngestEndpointsTests(IngestEndpointsFixture fixture) : IClas
         Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("error").GetString()));
     }
 
+    [Theory]
+    [InlineData("userId", 257, "the batch's userId is longer than 256 characters")]
+    [InlineData("anonymousId", 257, "the batch's anonymousId is longer than 256 characters")]
+    [InlineData("sentAt", 0, "the batch's sentAt is not an ISO-8601 date and time string")]
+    public async Task Ingest_BatchLevelFieldNoItemCouldPass_Is400AndQuarantinesNothing(string field, int length, string error)
+    {
+        var marker = NewId("batchfield");
+        var batch = new Dictionary<string, object?>
+        {
+            ["batch"] = new[] { new Dictionary<string, object?> { ["event"] = "NO_SUCH_EVENT", ["messageId"] = marker } },
+            [field] = length > 0 ? new string('x', length) : "last tuesday",
+        };
+        using var client = _factory.CreateIngestClient();
+
+        using var response = await client.PostObjectAsync("/ingest", batch);
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains(error, await response.Content.ReadAsStringAsync());
+        Assert.Empty(_factory.QuarantineContaining(marker));
+    }
+
+    [Fact]
+    public async Task Ingest_BatchIdFoldedIntoManyRejectedItems_QuarantineKeepsAtMostTheBodyLimitAndARowPerItem()
+    {
+        const int maxBody = 20_000;
+        await using var factory = new DashboardFactory(new Dictionary<string, string?> { ["Ingest:MaxBodyBytes"] = maxBody.ToString() }).Started();
+        var name = "NO_SUCH_" + Guid.NewGuid().ToString("N").ToUpperInvariant();
+        // 100 small items, each quarantined with the batch's 256-character userId: about 35,000 characters.
+        var items = Enumerable.Range(0, 100).Select(i => new Dictionary<string, object?> { ["event"] = name, ["messageId"] = $"{name}-{i}" }).ToArray();
+        using var client = factory.CreateIngestClient();
+
+        using var response = await client.PostObjectAsync("/ingest", new { batch = items, userId = new string('u', 256) });
+
+        var reply = await response.ReadReplyAsync();
+        Assert.Equal(100, reply.Rejected.Count);
+        var where = $"FROM Quarantine WHERE EventName = '{name}'";
+        Assert.Equal(100, Count(factory.DatabasePath, "SELECT count(*) " + where));
+        Assert.InRange(Count(factory.DatabasePath, "SELECT sum(length(Payload)) " + where), maxBody - 400, maxBody);
+        // Nothing lost: the first items whole (with the batch's userId), the others cut, and their reason says why.
+        var whole = Count(factory.DatabasePath, "SELECT count(*) " + where + " AND json_valid(Payload) AND instr(Payload, 'uuuu') > 0");
+        var cut = Count(factory.DatabasePath, "SELECT count(*) " + where + $" AND Reason LIKE '%the quarantine keeps at most {maxBody} characters of one request)'");
+        Assert.InRange(whole, 40, 60);
+        Assert.Equal(100, whole + cut);
+    }
+
     // ---- 200 and the shape of the answer ----
 
     [Fact]
@@ -894,6 +939,85 @@ public sealed class IngestEndpointsTests(IngestEndpointsFixture fixture) : IClas
             [signedUp.ToUnixTimeMilliseconds(), created.ToUnixTimeMilliseconds(), created.AddSeconds(30).ToUnixTimeMilliseconds()],
             stored.Select(e => e.Timestamp));
         Assert.Equal(projectId, JsonDocument.Parse(stored[1].Properties).RootElement.GetProperty("projectId").GetString());
+    }
+
+    // ---- Segment's tracking API paths ----
+
+    [Theory]
+    [InlineData("/v1/batch")]
+    [InlineData("/v1/b")]
+    [InlineData("/v1/import")]
+    [InlineData("/v1/track")]
+    [InlineData("/v1/t")]
+    public async Task PostTrackOrBatchPath_ItemWithoutType_IsStoredAsTrack(string path)
+    {
+        var id = NewId("path");
+        var json = path.Contains("track") || path == "/v1/t" ? JsonSerializer.Serialize(Feature(id)) : Batch(Feature(id));
+
+        var reply = await IngestAsync(json, path);
+
+        Assert.Equal(1, reply.Accepted);
+        Assert.Equal("FEATURE_ENGAGED", _factory.SingleEvent(id).Name);
+    }
+
+    [Theory]
+    [InlineData("/v1/page", "PAGE")]
+    [InlineData("/v1/p", "PAGE")]
+    [InlineData("/v1/screen", "SCREEN")]
+    [InlineData("/v1/s", "SCREEN")]
+    public async Task PostPageOrScreenPath_MessageWithoutType_IsStoredAsItsBuiltInEvent(string path, string eventName)
+    {
+        var id = NewId("path-page");
+        var userId = "user-" + id;
+        var json = JsonSerializer.Serialize(new { userId, messageId = id, name = "Pricing", properties = new { path = "/pricing", title = "Pricing" } });
+
+        var reply = await IngestAsync(json, path);
+
+        Assert.Equal(1, reply.Accepted);
+        var stored = _factory.SingleEvent(id);
+        Assert.Equal(eventName, stored.Name);
+        Assert.Equal(userId, stored.UserKey);
+    }
+
+    [Theory]
+    [InlineData("/v1/identify")]
+    [InlineData("/v1/i")]
+    public async Task PostIdentifyPath_MessageWithoutType_MergesItsTraits(string path)
+    {
+        var userId = NewId("path-ident");
+        var json = JsonSerializer.Serialize(new { userId, messageId = NewId("path-ident"), traits = new { plan = "team" } });
+
+        var reply = await IngestAsync(json, path);
+
+        Assert.Equal(1, reply.Accepted);
+        Assert.Equal("team", (string?)JsonNode.Parse(_factory.UserTraits(userId)!)!["plan"]);
+    }
+
+    [Theory]
+    [InlineData("/v1/group", "missing_group_id")]
+    [InlineData("/v1/g", "missing_group_id")]
+    [InlineData("/v1/alias", "missing_previous_id")]
+    [InlineData("/v1/a", "missing_previous_id")]
+    public async Task PostGroupOrAliasPath_MessageWithoutType_IsJudgedAsThatCall(string path, string code)
+    {
+        // Without its groupId or previousId the message is refused for what only that call needs.
+        var json = JsonSerializer.Serialize(new { userId = NewId("path-shape"), messageId = NewId("path-shape") });
+
+        var reply = await IngestAsync(json, path);
+
+        Assert.Equal(0, reply.Accepted);
+        Assert.Equal(code, Assert.Single(reply.Rejected).Code);
+    }
+
+    [Fact]
+    public async Task PostPagePath_ItemWithItsOwnType_KeepsIt()
+    {
+        var id = NewId("path-typed");
+
+        var reply = await IngestAsync(JsonSerializer.Serialize(new Dictionary<string, object?>(Feature(id)) { ["type"] = "track" }), "/v1/p");
+
+        Assert.Equal(1, reply.Accepted);
+        Assert.Equal("FEATURE_ENGAGED", _factory.SingleEvent(id).Name);
     }
 
     // ---- nothing lost ----

@@ -111,9 +111,11 @@ internal static class IngestTestKit
     public static List<StoredQuarantine> QuarantineContaining(this DashboardFactory factory, string marker) =>
         QuarantineContaining(factory.DatabasePath, marker);
 
-    public static string? UserTraits(this DashboardFactory factory, string userKey)
+    public static string? UserTraits(this DashboardFactory factory, string userKey) => UserTraits(factory.DatabasePath, userKey);
+
+    public static string? UserTraits(string databasePath, string userKey)
     {
-        using var connection = Open(factory.DatabasePath);
+        using var connection = Open(databasePath);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT Traits FROM Users WHERE Key = $k";
         cmd.Parameters.AddWithValue("$k", userKey);

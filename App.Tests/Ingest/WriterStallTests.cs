@@ -119,7 +119,7 @@ public sealed class WriterStallTests
         Assert.All(all, r => Assert.True(writer.TryEnqueue(r)));
         await factory.Services.GetRequiredService<IHost>().StopAsync().WaitAsync(Patience); // flushes the one batch
 
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => poison.Task);
+        await Assert.ThrowsAsync<StoreRejectedException>(() => poison.Task);
         Assert.All(good, r => Assert.Equal(new WriteResult(1, 0), r.Task.Result));
         // Halves: [g0 g1] commits; [poison g2 g3] fails and splits into [poison], which fails alone, and [g2 g3].
         Assert.Equal(commitsBefore + 2, writer.Commits);
@@ -129,6 +129,33 @@ public sealed class WriterStallTests
             Assert.Single(QuarantineContaining(factory.DatabasePath, r.Events[0].MessageId + "-q"));
         }
         Assert.Empty(QuarantineContaining(factory.DatabasePath, poison.Events[0].MessageId + "-q"));
+    }
+
+    [Theory]
+    [InlineData("SELECT RAISE(ABORT, 'refused by the test')", 400, "refused by the test")] // SQLITE_CONSTRAINT: the request's value
+    [InlineData("SELECT json('{')", 500, "malformed JSON")]                                 // SQLITE_ERROR
+    public async Task Ingest_StoreRefusesTheRequestsData_AnswersWithTheReasonNotRetryAfter(string refusal, int status, string reason)
+    {
+        await using var factory = new DashboardFactory().Started();
+        var refused = NewId("refused");
+        using (var connection = new SqliteConnection($"Data Source={factory.DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var trigger = connection.CreateCommand();
+            trigger.CommandText = $"CREATE TRIGGER refuse_one BEFORE INSERT ON Events WHEN new.MessageId = '{refused}' BEGIN {refusal}; END";
+            trigger.ExecuteNonQuery();
+        }
+        using var client = factory.CreateIngestClient();
+
+        using var response = await client.PostObjectAsync("/ingest", Feature(refused));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == (int)response.StatusCode, $"expected {status}, got {(int)response.StatusCode}: {text}");
+        Assert.Contains(reason, text);
+        Assert.False(response.Headers.Contains("Retry-After"));
+        Assert.Empty(factory.EventsByMessageId(refused));
+        var next = NewId("next");
+        Assert.Equal(1, (await (await client.PostObjectAsync("/ingest", Feature(next))).ReadReplyAsync()).Accepted);
     }
 
     [Theory]

@@ -63,15 +63,17 @@ public sealed class RollupJobTests : IAsyncLifetime
             for (var i = 0; i < ranges.Length; i++)
                 Assert.Equal(JsonSerializer.Serialize(await features.RunAsync(ranges[i].Item1, ranges[i].Item2)), JsonSerializer.Serialize(together[i]));
             answers.Add(await retention.RunAsync(D(from), D(to)));
+            answers.Add(await retention.RunAsync(D(from), D(to), Breakdown.User("plan")));
+            answers.Add(await retention.RunAsync(D(from), D(to), Breakdown.Account("plan")));
             answers.Add(await newUsers.PerDayAsync(D(from), D(to)));
             answers.Add(await newUsers.ActivityAsync(D(from), D(to), D(to).AddDays(-3), D(to)));
             // Funnels read the packed event times: repeated steps, a short window, breakdowns.
             answers.Add(await funnel.RunAsync(new FunnelRequest(["APP_OPENED", "FEATURE_ENGAGED", "FEATURE_ENGAGED"], D(from), D(to))));
             answers.Add(await funnel.RunAsync(new FunnelRequest(["FEATURE_ENGAGED", "APP_OPENED"], D(from), D(to), TimeSpan.FromDays(7),
-                new FunnelBreakdown(FunnelBreakdownSource.UserTrait, "plan"))));
+                Breakdown.User("plan"))));
             answers.Add(await funnel.RunAsync(new FunnelRequest(["USER_REGISTERED", "FEATURE_ENGAGED"], D(from), D(to), TimeSpan.FromDays(8))));
             answers.Add(await funnel.RunAsync(new FunnelRequest(["FEATURE_ENGAGED", "FEATURE_ENGAGED"], D(from), D(to), TimeSpan.FromDays(3),
-                new FunnelBreakdown(FunnelBreakdownSource.FirstStepProperty, "featureName"))));
+                Breakdown.Event("featureName"))));
             // Activation reads the packed event times too: first signups, activation in the window.
             answers.Add(await activation.RunAsync(new ActivationRequest(D(from), D(to), "USER_REGISTERED", "FEATURE_ENGAGED", TimeSpan.FromDays(8))));
             answers.Add(await activation.RunAsync(new ActivationRequest(D(from), D(to), "APP_OPENED", "FEATURE_ENGAGED", TimeSpan.FromDays(1))));
@@ -120,6 +122,7 @@ public sealed class RollupJobTests : IAsyncLifetime
     }
 
     private Task SeedAsync(AnalyticsData data, string suffix = "") => data
+        .Account("acme", new { plan = "enterprise" }).Member("a" + suffix, "acme").User("b" + suffix, new { plan = "pro" })
         .Event("a" + suffix, "APP_OPENED", "2026-03-02T09:00:00Z")
         .Event("a" + suffix, "FEATURE_ENGAGED", "2026-03-02T09:01:00Z", new { featureName = "search" })
         .Event("a" + suffix, "FEATURE_ENGAGED", "2026-03-05T10:00:00Z", new { featureName = "search" })

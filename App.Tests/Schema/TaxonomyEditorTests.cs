@@ -154,4 +154,25 @@ public sealed class TaxonomyEditorTests : IAsyncLifetime
 
     private static EventDefinition Definition(string name, params PropertyDefinition[] properties) =>
         new() { Name = name, Properties = [.. properties] };
+
+    [Fact]
+    public async Task BuiltInPageAndScreen_CannotBeDeletedOrRenamed_AndComeBackToAStoreThatLacksThem()
+    {
+        await using (var db = _factory.CreateDbContext())
+        {
+            var page = await db.EventDefinitions.AsNoTracking().SingleAsync(d => d.Name == "PAGE");
+            Assert.Equal(["name", "path", "url", "referrer", "title"], page.Properties.Select(p => p.Name));
+            Assert.Contains("built in", await Editor.DeleteAsync(page.Id));
+            page.Name = "PAGE_VIEW";
+            Assert.Contains("keeps its name", Assert.Single(await Editor.SaveAsync(page)));
+        }
+
+        // A store from before the built-in events (or one where they were removed by hand) gets them at start.
+        await using (var db = _factory.CreateDbContext())
+            await db.EventDefinitions.Where(d => d.Name == "PAGE" || d.Name == "SCREEN").ExecuteDeleteAsync();
+        await _factory.Services.GetRequiredService<DatabaseInitializer>().MigrateAndSeedAsync(CancellationToken.None);
+        await using (var db = _factory.CreateDbContext())
+            Assert.Equal(["PAGE", "SCREEN"], await db.EventDefinitions.Where(d => d.Name == "PAGE" || d.Name == "SCREEN").OrderBy(d => d.Name).Select(d => d.Name).ToListAsync());
+        Assert.Null(_factory.Services.GetRequiredService<TaxonomyCache>().Current.Check("SCREEN", null));
+    }
 }

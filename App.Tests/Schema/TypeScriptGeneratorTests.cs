@@ -148,6 +148,20 @@ public sealed class TypeScriptGeneratorTests
     }
 
     [Fact]
+    public void Generate_EventNamesMakingTheSamePascalCase_GetNumberedTypeNames()
+    {
+        var ts = Lf(TypeScriptGenerator.Generate([
+            Definition("user_registered"), Definition("USER-REGISTERED"), Definition("User.Registered"), Definition("user_registered2")]));
+
+        // Ordinal order: USER-REGISTERED, User.Registered, user_registered, user_registered2.
+        Assert.Contains("export interface UserRegisteredEvent {\n  event: 'USER-REGISTERED';\n", ts);
+        Assert.Contains("export interface UserRegistered2Event {\n  event: 'User.Registered';\n", ts);
+        Assert.Contains("export interface UserRegistered3Event {\n  event: 'user_registered';\n", ts);
+        Assert.Contains("export interface UserRegistered22Event {\n  event: 'user_registered2';\n", ts);
+        Assert.Contains("export type TelemetryEvent =\n  | UserRegisteredEvent\n  | UserRegistered2Event\n  | UserRegistered3Event\n  | UserRegistered22Event;\n", ts);
+    }
+
+    [Fact]
     public void Generate_EnumWithoutValues_IsNever()
     {
         var ts = TypeScriptGenerator.Generate([Definition("E", new PropertyDefinition { Name = "kind", Type = PropertyType.Enum, Required = true })]);

@@ -15,14 +15,54 @@ public sealed class OpenApiTests : IAsyncLifetime
     [InlineData("/ingest")]
     [InlineData("/v1/batch")]
     [InlineData("/v1/track")]
+    [InlineData("/v1/b")]
+    [InlineData("/v1/import")]
+    [InlineData("/v1/t")]
+    [InlineData("/v1/identify")]
+    [InlineData("/v1/i")]
+    [InlineData("/v1/page")]
+    [InlineData("/v1/p")]
+    [InlineData("/v1/screen")]
+    [InlineData("/v1/s")]
+    [InlineData("/v1/group")]
+    [InlineData("/v1/g")]
+    [InlineData("/v1/alias")]
+    [InlineData("/v1/a")]
     public async Task Document_IngestPaths_DescribeEveryStatusCode(string path)
     {
         using var client = _factory.CreateReaderClient();
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
         var post = doc.RootElement.GetProperty("paths").GetProperty(path).GetProperty("post");
         var codes = post.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
-        Assert.Equal(["200", "400", "401", "403", "413", "429", "503"], codes);
-        Assert.True(post.TryGetProperty("requestBody", out _));
+        Assert.Equal(["200", "400", "401", "403", "413", "415", "429", "500", "503"], codes);
+        var content = post.GetProperty("requestBody").GetProperty("content");
+        Assert.True(content.TryGetProperty("application/json", out _));
+        Assert.True(content.TryGetProperty("text/plain", out _));
+    }
+
+    [Fact]
+    public async Task Document_SourceSettings_IsListedWithItsAnswers()
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var get = doc.RootElement.GetProperty("paths").GetProperty("/v1/projects/{writeKey}/settings").GetProperty("get");
+        var codes = get.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
+        Assert.Equal(["200", "403", "404", "429"], codes);
+        Assert.Equal("writeKey", get.GetProperty("parameters")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Document_OperationIds_AreUnique()
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var ids = doc.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject())
+            .Where(o => o.Value.ValueKind == JsonValueKind.Object && o.Value.TryGetProperty("operationId", out _))
+            .Select(o => o.Value.GetProperty("operationId").GetString())
+            .ToList();
+        Assert.Contains("Ingest_v1_p", ids);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 
     [Theory]
@@ -58,6 +98,31 @@ public sealed class OpenApiTests : IAsyncLifetime
         Assert.Equal(expected, codes);
         if (expected.Contains("415"))
             Assert.Equal("object", operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData("/api/insights/activation")]
+    [InlineData("/api/insights/funnel")]
+    [InlineData("/api/insights/trends")]
+    [InlineData("/api/insights/retention")]
+    public async Task Document_BreakdownInsights_TakeBreakdownAndNameGroupTraits(string path)
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var get = doc.RootElement.GetProperty("paths").GetProperty(path).GetProperty("get");
+        Assert.Contains("breakdown", get.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Contains("group.<trait>", get.GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task Document_RetentionResult_HasCohortsAndBreakdownGroups()
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
+        string[] Props(string schema) => schemas.GetProperty(schema).GetProperty("properties").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(["cohorts", "breakdown"], Props("RetentionResult"));
+        Assert.Equal(["value", "cohorts"], Props("RetentionGroup"));
     }
 
     [Fact]

@@ -48,9 +48,45 @@ public static class ProxyHeaders
         });
     }
 
+    private static readonly string[] ForwardingHeaderNames = ["X-Forwarded-For", "X-Forwarded-Proto", "Forwarded"];
+
+    /// <summary>
+    /// True when the request says it came through a proxy whose headers were not taken: the
+    /// forwarded-headers middleware removes the ones it believes, and never reads <c>Forwarded</c>.
+    /// </summary>
+    public static bool HasForwardingHeaders(HttpRequest request) =>
+        ForwardingHeaderNames.Any(request.Headers.ContainsKey);
+
     /// <summary>True when the app adds the middleware: proxies are configured and the host does not add it already.</summary>
     public static bool IsAddedByUs(IConfiguration configuration) =>
         !string.Equals(configuration["FORWARDEDHEADERS_ENABLED"], "true", StringComparison.OrdinalIgnoreCase)
         && (configuration.GetSection("ForwardedHeaders:KnownProxies").GetChildren().Any()
             || configuration.GetSection("ForwardedHeaders:KnownNetworks").GetChildren().Any());
+}
+
+/// <summary>
+/// Warns, at most once an hour, that forwarding headers arrived from a sender they are not believed
+/// from: typically a reverse proxy on the same host that is not listed under
+/// <c>ForwardedHeaders</c>, so every client counts as that proxy's address in the throttles.
+/// </summary>
+public sealed class UntrustedProxyWarning(ILogger<UntrustedProxyWarning> logger, TimeProvider clock)
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    private long _nextAtMs = long.MinValue;
+
+    public void Check(HttpContext context)
+    {
+        var request = context.Request;
+        // X-Original-For/-Proto: the middleware took a trusted proxy's headers and left the rest of a longer chain.
+        if (!ProxyHeaders.HasForwardingHeaders(request)
+            || request.Headers.ContainsKey("X-Original-For") || request.Headers.ContainsKey("X-Original-Proto")) return;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var next = Interlocked.Read(ref _nextAtMs);
+        if (now < next || Interlocked.CompareExchange(ref _nextAtMs, now + (long)Interval.TotalMilliseconds, next) != next) return;
+        logger.LogWarning(
+            "A request from {Sender} carries forwarding headers, but that sender is not a configured proxy (ForwardedHeaders:KnownProxies " +
+            "or KnownNetworks), so they are ignored: its clients share the sender's address in the sign-in throttle and rate limits. " +
+            "List the proxy to have the client's address believed. This warning repeats at most once an hour.",
+            context.Connection.RemoteIpAddress);
+    }
 }

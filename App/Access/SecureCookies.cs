@@ -7,7 +7,8 @@ namespace Dashboard.Access;
 /// on a plain-HTTP request from this machine itself (<c>http://localhost</c>, a local check or the
 /// browser tests), where there is nobody in between to read it. A request that came through a
 /// configured proxy carries the client's address (<see cref="ProxyHeaders"/>), so it is not taken for
-/// a local one.
+/// a local one; nor is a loopback request that still carries forwarding headers, since an
+/// unconfigured proxy on this host would make every client look local.
 /// </summary>
 public sealed class SecureCookieBuilder : CookieBuilder
 {
@@ -36,11 +37,12 @@ public static class SecureCookies
 {
     /// <summary>True unless the request is plain HTTP from this machine.</summary>
     public static bool Required(HttpContext context) =>
-        context.Request.IsHttps || !IsLocal(context.Connection.RemoteIpAddress);
+        context.Request.IsHttps || !IsLocal(context);
 
     /// <summary>A plain-HTTP request from elsewhere: a sign-in cookie would not come back, and a password would cross the network in the clear.</summary>
     public static bool IsInsecureRemote(HttpContext context, IHostEnvironment environment) =>
-        !environment.IsDevelopment() && !context.Request.IsHttps && !IsLocal(context.Connection.RemoteIpAddress);
+        !environment.IsDevelopment() && !context.Request.IsHttps && !IsLocal(context);
 
-    private static bool IsLocal(IPAddress? address) => address is not null && IPAddress.IsLoopback(address);
+    private static bool IsLocal(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } address && IPAddress.IsLoopback(address) && !ProxyHeaders.HasForwardingHeaders(context.Request);
 }

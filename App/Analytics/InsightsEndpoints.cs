@@ -17,6 +17,8 @@ namespace Dashboard.Analytics;
 public static class InsightsEndpoints
 {
     private const string AllLabel = "(all)";
+    private const string TraitBreakdownNote = "breakdown: a user trait (cohort, plan or user.<trait>) or group.<trait>, a trait of the account of the user's latest group call; " +
+                                              "users without the trait or without an account are (none); the 25 largest groups and (other). ";
     private const string CsvNote = "With format=csv the same figures come as a text/csv table (header row, one row per item).";
 
     public static RouteGroupBuilder MapInsights(this IEndpointRouteBuilder app)
@@ -29,6 +31,7 @@ public static class InsightsEndpoints
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(InsightsError), ["application/json"]))
             .AddEndpointFilter(async (context, next) =>
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     return await next(context);
@@ -36,6 +39,12 @@ public static class InsightsEndpoints
                 catch (InsightsParameterException ex)
                 {
                     return Results.Json(new InsightsError(ex.Message), statusCode: StatusCodes.Status400BadRequest);
+                }
+                finally
+                {
+                    var insight = context.HttpContext.Request.Path.Value?["/api/insights/".Length..] ?? "";
+                    Operations.DashboardMeters.InsightDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+                        new KeyValuePair<string, object?>("insight", insight));
                 }
             })
             .WithQueryLimits();
@@ -52,14 +61,15 @@ public static class InsightsEndpoints
             .WithSummary("Signed-up, activated and pending users and the activation rate")
             .WithDescription("Users whose first signup event (default USER_REGISTERED) falls in [from, to]; activated when the activation event " +
                              "(default PROJECT_CREATED) follows within `within` (default 7d, inclusive). rate = activated / (signedUp - pending), " +
-                             "null when that is 0. breakdown: a user trait such as cohort or plan. " + CsvNote)
+                             "null when that is 0. " + TraitBreakdownNote + CsvNote)
             .Produces<ActivationResult>();
 
         group.MapGet("/funnel", FunnelAsync)
             .WithName("InsightsFunnel")
             .WithSummary("Ordered funnel with a window from the first step")
             .WithDescription("steps: at least two comma-separated event names, each optionally with property conditions NAME[key=value][key2=value2] (values compare as text); window: default 14d (exactly the window counts); " +
-                             "from, to bound the first step. breakdown: a property of the first step's event, or user.<trait>. " + CsvNote)
+                             "from, to bound the first step. breakdown: a property of the first step's event, user.<trait> or group.<trait> (a trait of the user's account); " +
+                             "the 25 largest groups and (other). " + CsvNote)
             .Produces<FunnelResult>();
 
         group.MapGet("/features", FeaturesAsync)
@@ -74,14 +84,15 @@ public static class InsightsEndpoints
             .WithSummary("One event over time: total, users, per user, sum or average of a property, per day, week or month")
             .WithDescription("event: the event name; where: property=value conditions separated by ';' (compared as text); " +
                              "measure: total (default), users, perUser, sum:PROPERTY or avg:PROPERTY; interval: day (default), week (ISO, by Monday) or month; " +
-                             "from, to: inclusive UTC days. breakdown: an event property or user.<trait>, the 25 largest groups and (other). " +
+                             "from, to: inclusive UTC days. breakdown: an event property, user.<trait> or group.<trait> (a trait of the user's account), the 25 largest groups and (other). " +
                              "compare=previous adds the period of as many days before from. A series' total is the measure over the whole range. " + CsvNote)
             .Produces<TrendsResult>();
 
         group.MapGet("/retention", RetentionAsync)
             .WithName("InsightsRetention")
             .WithSummary("Weekly retention cohorts by the ISO week of each user's first event")
-            .WithDescription("Cohorts of users whose first event falls in [from, to]; cell n = share of the cohort active in week n, up to the current week. " + CsvNote)
+            .WithDescription("Cohorts of users whose first event falls in [from, to]; cell n = share of the cohort active in week n, up to the current week. " +
+                             TraitBreakdownNote + "With a breakdown, `breakdown` lists the same cohorts per group; the CSV then has a breakdown column, (all) rows first. " + CsvNote)
             .Produces<RetentionResult>();
 
         return group;
@@ -108,7 +119,7 @@ public static class InsightsEndpoints
             P.EventName(signup, ActivationRequest.DefaultSignup),
             P.EventName(activation, ActivationRequest.DefaultActivation),
             P.Duration("within", within, ActivationRequest.DefaultWithin),
-            P.Trait(breakdown));
+            Breakdown.Parse(breakdown, BreakdownSource.UserTrait));
         var output = P.Format(format);
         var result = await query.RunAsync(request, ct);
         if (output == InsightsFormat.Json) return Results.Ok(result);
@@ -171,17 +182,24 @@ public static class InsightsEndpoints
         return csv.ToResult();
     }
 
-    private static async Task<IResult> RetentionAsync(string? from, string? to, string? format,
+    private static async Task<IResult> RetentionAsync(string? from, string? to, string? breakdown, string? format,
         RetentionQuery query, CancellationToken ct)
     {
         var range = P.Range(from, to);
+        var by = Breakdown.Parse(breakdown, BreakdownSource.UserTrait);
         var output = P.Format(format);
-        var result = await query.RunAsync(range.From, range.To, ct);
+        var result = await query.RunAsync(range.From, range.To, by, ct);
         if (output == InsightsFormat.Json) return Results.Ok(result);
         var weeks = result.Cohorts.Select(c => c.Retention.Count).DefaultIfEmpty(0).Max();
-        var csv = new Csv().Row(["week", "users", .. Enumerable.Range(0, weeks).Select(n => (object?)$"week{n}")]);
-        foreach (var c in result.Cohorts)
-            csv.Row([c.Week, c.Users, .. c.Retention.Select(r => (object?)r)]);
+        object?[] header = result.Breakdown is null ? [] : ["breakdown"];
+        var csv = new Csv().Row([.. header, "week", "users", .. Enumerable.Range(0, weeks).Select(n => (object?)$"week{n}")]);
+        void Rows(object?[] label, IReadOnlyList<RetentionCohort> cohorts)
+        {
+            foreach (var c in cohorts)
+                csv.Row([.. label, c.Week, c.Users, .. c.Retention.Select(r => (object?)r)]);
+        }
+        Rows(result.Breakdown is null ? [] : [AllLabel], result.Cohorts);
+        foreach (var g in result.Breakdown ?? []) Rows([g.Value], g.Cohorts);
         return csv.ToResult();
     }
 }

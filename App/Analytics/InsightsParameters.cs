@@ -65,15 +65,6 @@ public static partial class InsightsParameters
     public static string EventName(string? value, string fallback) =>
         string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
 
-    /// <summary>A user trait key, optionally written <c>user.key</c>.</summary>
-    public static string? Trait(string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value)) return null;
-        var key = value.StartsWith("user.", StringComparison.Ordinal) ? value["user.".Length..] : value;
-        if (key.Length == 0) throw new InsightsParameterException("'breakdown' names no trait");
-        return key;
-    }
-
     [GeneratedRegex(@"^([0-9]{1,6})([dh])$")]
     private static partial Regex DurationPattern();
 }

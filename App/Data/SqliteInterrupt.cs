@@ -8,7 +8,7 @@ namespace Dashboard.Data;
 /// Makes cancellation stop SQLite. The driver ignores a cancellation token once a statement runs,
 /// so a cancelled query would keep its connection and a core busy until it ends by itself. EF Core
 /// opens every connection with the operation's token; this interceptor ties that token to
-/// <c>sqlite3_interrupt</c> for as long as the connection stays open, so a cancelled or timed-out
+/// <c>sqlite3_interrupt</c> for as long as the connection stays open (until it is closed or disposed), so a cancelled or timed-out
 /// query fails with SQLITE_INTERRUPT at once, whatever statement (EF or raw) it was running.
 /// </summary>
 public sealed class SqliteInterrupt : DbConnectionInterceptor
@@ -41,6 +41,19 @@ public sealed class SqliteInterrupt : DbConnectionInterceptor
     }
 
     public override ValueTask<InterceptionResult> ConnectionClosingAsync(DbConnection connection, ConnectionEventData eventData, InterceptionResult result)
+    {
+        Forget(connection);
+        return ValueTask.FromResult(result);
+    }
+
+    // A context that is disposed with its connection still open disposes it without closing it first.
+    public override InterceptionResult ConnectionDisposing(DbConnection connection, ConnectionEventData eventData, InterceptionResult result)
+    {
+        Forget(connection);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult> ConnectionDisposingAsync(DbConnection connection, ConnectionEventData eventData, InterceptionResult result)
     {
         Forget(connection);
         return ValueTask.FromResult(result);

@@ -9,7 +9,11 @@ namespace Dashboard.Flags;
 public sealed class EvaluationCounter
 {
     private long _count;
-    public void Increment() => Interlocked.Increment(ref _count);
+    public void Increment()
+    {
+        Interlocked.Increment(ref _count);
+        Operations.DashboardMeters.FlagEvaluations.Add(1);
+    }
     internal long Take() => Interlocked.Exchange(ref _count, 0);
     internal void Return(long count) => Interlocked.Add(ref _count, count);
 }

@@ -63,7 +63,8 @@ public sealed class WriteRequest(IReadOnlyList<ValidEvent> events, IReadOnlyList
 /// <see cref="IngestOptions.StoreRetries"/> times, and then each of its requests is answered 503:
 /// splitting would not help and would only multiply the waits. Only an error of the data itself
 /// splits the batch in halves, until the request that causes it stands alone, so the others are
-/// committed. A request is committed at most once, with its quarantine rows.
+/// committed; that request fails with <see cref="StoreRejectedException"/>, since sending it again
+/// would fail the same way. A request is committed at most once, with its quarantine rows.
 /// </para>
 /// </summary>
 public sealed class EventWriter : BackgroundService
@@ -203,7 +204,7 @@ public sealed class EventWriter : BackgroundService
                 if (attempt >= _options.StoreRetries)
                 {
                     _logger.LogError(ex, "The store stayed unavailable for a batch of {Requests} requests after {Attempts} attempts", batch.Count, attempt + 1);
-                    foreach (var r in batch) Fail(r, ex);
+                    foreach (var r in batch) Fail(r, new StoreUnavailableException(ex));
                     return;
                 }
                 var pause = StoreErrors.Backoff(attempt);
@@ -222,7 +223,7 @@ public sealed class EventWriter : BackgroundService
             }
             catch (Exception ex)
             {
-                Fail(batch[0], ex);
+                Fail(batch[0], new StoreRejectedException(ex));
                 return;
             }
         }
@@ -248,10 +249,10 @@ public sealed class EventWriter : BackgroundService
         }
     }
 
-    private void Fail(WriteRequest request, Exception ex)
+    private void Fail(WriteRequest request, Exception failure)
     {
-        _logger.LogError(ex, "Writing a request of {Events} events failed", request.Events.Count);
-        request.Completion.TrySetException(new StoreUnavailableException(ex));
+        _logger.LogError(failure.InnerException, "Writing a request of {Events} events failed: {Failure}", request.Events.Count, failure.Message);
+        request.Completion.TrySetException(failure);
     }
 
     private async Task FillBatchAsync(ChannelReader<WriteRequest> reader, List<WriteRequest> batch)
@@ -283,11 +284,21 @@ public sealed class EventWriter : BackgroundService
 
 public sealed class StoreUnavailableException(Exception inner) : Exception("The event store is unavailable.", inner);
 
+/// <summary>The store refused a request for its data, not its state: the same request would fail again.</summary>
+public sealed class StoreRejectedException(Exception inner) : Exception($"The event store refused the request: {inner.Message}", inner)
+{
+    /// <summary>The request's own values were refused (too big, a constraint), rather than the app failing on them.</summary>
+    public bool IsRequestData { get; } = StoreErrors.IsRequestData(inner);
+}
+
 /// <summary>Which store errors are the store's state (worth the same batch again) rather than the data's.</summary>
 public static class StoreErrors
 {
     // SQLite's primary result codes: BUSY, LOCKED, NOMEM, READONLY, INTERRUPT, IOERR, FULL, CANTOPEN, PROTOCOL.
     private static readonly int[] Unavailable = [5, 6, 7, 8, 9, 10, 13, 14, 15];
+
+    // TOOBIG, CONSTRAINT, MISMATCH: a value of the request that the schema refuses.
+    private static readonly int[] RequestData = [18, 19, 20];
 
     public static bool IsUnavailable(Exception ex) => ex switch
     {
@@ -295,6 +306,8 @@ public static class StoreErrors
         IOException or OutOfMemoryException => true,
         _ => false,
     };
+
+    public static bool IsRequestData(Exception ex) => ex is Microsoft.Data.Sqlite.SqliteException s && RequestData.Contains(s.SqliteErrorCode);
 
     /// <summary>The pause before attempt <paramref name="attempt"/> + 2: 100 ms, doubling, at most 2 s.</summary>
     public static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(2_000, 100 << Math.Min(attempt, 5)));

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.Access;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Ingest;
@@ -11,28 +10,50 @@ public sealed record IngestResponse(int Accepted, int Duplicates, IReadOnlyList<
 public sealed record IngestError(string Error);
 
 /// <summary>
-/// <c>POST /ingest</c> and Segment's aliases <c>/v1/batch</c> and <c>/v1/track</c>: parse, check
-/// the write key, validate each item, enqueue, and answer once the writer has committed.
+/// <c>POST /ingest</c> and the paths of Segment's tracking API: parse, check the write key,
+/// validate each item, enqueue, and answer once the writer has committed.
 /// </summary>
 public static class IngestEndpoints
 {
+    /// <summary>
+    /// Every ingest path and the message type it gives items without a "type": the batch paths take
+    /// any mix (track by default), each single-message path its own call.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Path, MessageType DefaultType)> Paths =
+    [
+        ("/ingest", MessageType.Track),
+        ("/v1/batch", MessageType.Track), ("/v1/b", MessageType.Track), ("/v1/import", MessageType.Track),
+        ("/v1/track", MessageType.Track), ("/v1/t", MessageType.Track),
+        ("/v1/identify", MessageType.Identify), ("/v1/i", MessageType.Identify),
+        ("/v1/page", MessageType.Page), ("/v1/p", MessageType.Page),
+        ("/v1/screen", MessageType.Screen), ("/v1/s", MessageType.Screen),
+        ("/v1/group", MessageType.Group), ("/v1/g", MessageType.Group),
+        ("/v1/alias", MessageType.Alias), ("/v1/a", MessageType.Alias),
+    ];
+
+    private static readonly string[] BatchPaths = ["/v1/batch", "/v1/b", "/v1/import"];
+
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
     {
-        foreach (var path in new[] { "/ingest", "/v1/batch", "/v1/track" })
+        foreach (var (path, type) in Paths)
         {
-            app.MapPost(path, HandleAsync)
+            app.MapPost(path, (HttpContext http, IOptions<IngestOptions> options, EventValidator validator, EventWriter writer, ApiKeyStore keys, TimeProvider clock) =>
+                    HandleAsync(http, type, options, validator, writer, keys, clock))
                 .WithTags("Ingest")
                 .WithName(path == "/ingest" ? "Ingest" : "Ingest" + path.Replace("/", "_"))
-                .WithSummary(path == "/ingest" ? "Ingest one event or a batch" : $"Segment-compatible alias of /ingest")
-                .WithDescription("Takes one event or { batch: [...], sentAt?, userId?, anonymousId?, writeKey? }. " +
+                .WithSummary(Summary(path, type))
+                .WithDescription("Takes one event or { batch: [...], sentAt?, userId?, anonymousId?, writeKey? } as JSON " +
+                                 "(application/json or text/plain, optionally Content-Encoding: gzip; Ingest:MaxBodyBytes, 500 KB, holds after inflating). " +
                                  "Answers after the accepted events are committed; each item is judged alone and rejected items are quarantined.")
-                .Accepts<JsonElement>("application/json")
+                .Accepts<JsonElement>("application/json", "text/plain")
                 .Produces<IngestResponse>()
                 .Produces<IngestError>(StatusCodes.Status400BadRequest)
                 .Produces<IngestError>(StatusCodes.Status401Unauthorized)
                 .Produces<IngestError>(StatusCodes.Status403Forbidden)
                 .Produces<IngestError>(StatusCodes.Status413PayloadTooLarge)
+                .Produces<IngestError>(StatusCodes.Status415UnsupportedMediaType)
                 .Produces<IngestError>(StatusCodes.Status429TooManyRequests)
+                .Produces<IngestError>(StatusCodes.Status500InternalServerError)
                 .Produces<IngestError>(StatusCodes.Status503ServiceUnavailable)
                 .DisableAntiforgery()
                 .RequireRateLimiting(IngestRateLimits.Policy)
@@ -41,20 +62,24 @@ public static class IngestEndpoints
                 .AllowAnonymous();
             app.MapPreflight(path);
         }
+        app.MapSourceSettings();
         return app;
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext http, IOptions<IngestOptions> options,
+    private static string Summary(string path, MessageType type) =>
+        path == "/ingest" ? "Ingest one event or a batch"
+        : BatchPaths.Contains(path) ? "Segment's batch call: a batch of any message types (track without a type)"
+        : $"Segment's {type.ToString().ToLowerInvariant()} call: items without a type are {type.ToString().ToLowerInvariant()} messages";
+
+    private static async Task<IResult> HandleAsync(HttpContext http, MessageType defaultType, IOptions<IngestOptions> options,
         EventValidator validator, EventWriter writer, ApiKeyStore keys, TimeProvider clock)
     {
         // A key in the headers is checked before the body is read; one in the body only after.
         var headerKey = ApiKeyHeader.Read(http.Request);
         if (headerKey is not null && RefuseKey(http, keys.Find(headerKey)) is { } refused) return refused;
 
-        var max = options.Value.MaxBodyBytes;
-        if (http.Request.ContentLength > max) return TooLarge(max);
-        var body = await ReadBodyAsync(http, max);
-        if (body is null) return TooLarge(max);
+        var (body, unreadable) = await IngestBody.ReadAsync(http, options.Value.MaxBodyBytes);
+        if (body is null) return unreadable!;
 
         JsonDocument doc;
         try
@@ -89,13 +114,15 @@ public static class IngestEndpoints
             var count = batch.GetArrayLength();
             if (count > options.Value.MaxBatchItems)
                 return Results.Json(new IngestError($"the batch holds {count} items; at most {options.Value.MaxBatchItems} are taken in one request"), statusCode: 413);
+            if (BatchFieldError(root) is { } fieldError)
+                return Results.Json(new IngestError(fieldError), statusCode: 400);
             items.AddRange(batch.EnumerateArray());
-            ctx = new BatchContext(Optional(root, "sentAt"), StringField(root, "userId"), StringField(root, "anonymousId"), receivedAt);
+            ctx = new BatchContext(Optional(root, "sentAt"), StringField(root, "userId"), StringField(root, "anonymousId"), receivedAt, defaultType);
         }
         else
         {
             items.Add(root);
-            ctx = new BatchContext(null, null, null, receivedAt);
+            ctx = new BatchContext(null, null, null, receivedAt, defaultType);
         }
         if (items.Count == 0)
             return Results.Json(new IngestError("the body holds no event"), statusCode: 400);
@@ -103,6 +130,9 @@ public static class IngestEndpoints
         var valid = new List<ValidEvent>(items.Count);
         var quarantine = new List<QuarantineItem>();
         var rejected = new List<ItemRejection>();
+        // Each quarantined item carries the batch's fields, so a request's rows could hold many times
+        // its body; together they keep at most MaxBodyBytes characters, and the rest are kept cut.
+        long quarantineRoom = options.Value.MaxBodyBytes;
         for (var i = 0; i < items.Count; i++)
         {
             var outcome = validator.Validate(items[i], ctx);
@@ -113,7 +143,11 @@ public static class IngestEndpoints
             }
             var r = outcome.Rejection!.Value;
             rejected.Add(new ItemRejection(i, r.Code, r.Error));
-            quarantine.Add(QuarantineItem.Of(StringField(items[i], "event"), $"{r.Code}: {r.Error}", QuarantinePayload(items[i], ctx), options.Value.MaxEventBytes));
+            var room = (int)Math.Min(options.Value.MaxEventBytes, quarantineRoom);
+            var item = QuarantineItem.Of(StringField(items[i], "event"), $"{r.Code}: {r.Error}", QuarantinePayload(items[i], ctx), room,
+                room < options.Value.MaxEventBytes ? $"the quarantine keeps at most {options.Value.MaxBodyBytes} characters of one request" : null);
+            quarantineRoom -= item.Payload.Length;
+            quarantine.Add(item);
         }
 
         var request = new WriteRequest(valid, quarantine, receivedAt);
@@ -127,6 +161,14 @@ public static class IngestEndpoints
         {
             return Busy(http);
         }
+        catch (StoreRejectedException ex)
+        {
+            // Not 503: sending the same request again would fail the same way.
+            return Results.Json(new IngestError(ex.Message), statusCode: ex.IsRequestData ? 400 : 500);
+        }
+        Operations.DashboardMeters.IngestAccepted.Add(result.Accepted);
+        Operations.DashboardMeters.IngestDuplicates.Add(result.Duplicates);
+        Operations.DashboardMeters.IngestRejected.Add(rejected.Count + result.Refused.Count);
         return Results.Ok(new IngestResponse(result.Accepted, result.Duplicates,
             result.Refused.Count == 0 ? rejected : [.. rejected.Concat(result.Refused).OrderBy(r => r.Index)]));
     }
@@ -138,28 +180,21 @@ public static class IngestEndpoints
         return BrowserOrigins.Allow(http, key) ? null : Results.Json(new IngestError(BrowserOrigins.Refusal(http, key)), statusCode: 403);
     }
 
-    private static IResult TooLarge(int max) =>
-        Results.Json(new IngestError($"the request body is larger than {max} bytes"), statusCode: 413);
-
     private static IResult Busy(HttpContext http)
     {
         http.Response.Headers.RetryAfter = "1";
         return Results.Json(new IngestError("the write queue is full; retry after the time in Retry-After"), statusCode: 503);
     }
 
-    /// <summary>Reads at most <paramref name="max"/> bytes; null when the body is larger.</summary>
-    internal static async Task<byte[]?> ReadBodyAsync(HttpContext http, int max)
+    /// <summary>The batch's own userId, anonymousId and sentAt go into every item, so one that no item could pass refuses the request.</summary>
+    private static string? BatchFieldError(JsonElement root)
     {
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
-        using var buffer = new MemoryStream(http.Request.ContentLength is { } len and > 0 ? (int)len : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > max) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
+        foreach (var name in new[] { "userId", "anonymousId" })
+            if (StringField(root, name) is { Length: > EventValidator.MaxIdLength })
+                return $"the batch's {name} is longer than {EventValidator.MaxIdLength} characters";
+        if (Optional(root, "sentAt") is { } sentAt && !EventValidator.TryParseInstant(sentAt, out _))
+            return "the batch's sentAt is not an ISO-8601 date and time string";
+        return null;
     }
 
     private static JsonElement? Optional(JsonElement obj, string name) =>

@@ -33,13 +33,15 @@ public sealed record QuarantineItem(string? EventName, string Reason, string Pay
     /// <summary>
     /// An item for the quarantine, its payload cut to <paramref name="maxChars"/> characters (an
     /// oversize event is kept as its beginning, enough to see what it was, not the whole of it) and
-    /// its event name to 200, the longest a valid name may be.
+    /// its event name to 200, the longest a valid name may be. <paramref name="cutBecause"/>, when
+    /// given, says in the reason which limit cut the payload.
     /// </summary>
-    public static QuarantineItem Of(string? eventName, string reason, string payload, int maxChars)
+    public static QuarantineItem Of(string? eventName, string reason, string payload, int maxChars, string? cutBecause = null)
     {
         if (eventName is { Length: > MaxEventNameLength }) eventName = eventName[..MaxEventNameLength];
         if (payload.Length <= maxChars) return new(eventName, reason, payload);
-        return new(eventName, $"{reason} (payload cut to its first {maxChars} of {payload.Length} characters)", payload[..maxChars]);
+        var because = cutBecause is null ? "" : ": " + cutBecause;
+        return new(eventName, $"{reason} (payload cut to its first {maxChars} of {payload.Length} characters{because})", payload[..maxChars]);
     }
 
     public const int MaxEventNameLength = 200;

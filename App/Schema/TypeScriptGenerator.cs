@@ -6,6 +6,9 @@ namespace Dashboard.Schema;
 /// <summary>
 /// Renders the taxonomy as the TypeScript discriminated union <c>TelemetryEvent</c>, discriminated by
 /// <c>event</c>, so a client that sends an unknown event or a wrong property fails to compile.
+/// Event names that differ only in case or punctuation (<c>user_registered</c>, <c>USER-REGISTERED</c>)
+/// make the same PascalCase name; in ordinal order of the event names the first keeps it and each
+/// later one gets the lowest free number (<c>UserRegistered2Event</c>), so the file always compiles.
 /// </summary>
 public static class TypeScriptGenerator
 {
@@ -17,7 +20,7 @@ public static class TypeScriptGenerator
         var names = new List<string>();
         foreach (var def in definitions.OrderBy(d => d.Name, StringComparer.Ordinal))
         {
-            var typeName = PascalCase(def.Name) + "Event";
+            var typeName = UniqueTypeName(PascalCase(def.Name), names);
             names.Add(typeName);
             if (def.Description.Length > 0) sb.AppendLine($"/** {Comment(def.Description)} */");
             sb.AppendLine($"export interface {typeName} {{");
@@ -39,6 +42,13 @@ public static class TypeScriptGenerator
         sb.AppendLine();
         sb.AppendLine("export type TelemetryEventName = TelemetryEvent['event'];");
         return sb.ToString().ReplaceLineEndings("\n");
+    }
+
+    private static string UniqueTypeName(string pascal, List<string> taken)
+    {
+        var name = pascal + "Event";
+        for (var n = 2; taken.Contains(name, StringComparer.Ordinal); n++) name = $"{pascal}{n}Event";
+        return name;
     }
 
     private static string TsType(PropertyDefinition p) => p.Type switch

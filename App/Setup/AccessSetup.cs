@@ -24,9 +24,13 @@ public static class AccessSetup
         services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<PeopleAdmin>();
+        // Stateless, so one for the app: the throttle (a singleton) keys user names with the same
+        // normalizer Identity looks them up with. AddIdentityCore keeps an existing registration.
+        services.AddSingleton<ILookupNormalizer, UpperInvariantLookupNormalizer>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<AccessBootstrap>();
         services.AddSingleton<StartupBanner>();
+        services.AddSingleton<UntrustedProxyWarning>();
 
         services.AddAuthentication(o =>
             {
@@ -140,6 +144,12 @@ public static class AccessSetup
     public static WebApplication UseDashboardAccess(this WebApplication app)
     {
         if (ProxyHeaders.IsAddedByUs(app.Configuration)) app.UseForwardedHeaders();
+        var untrustedProxy = app.Services.GetRequiredService<UntrustedProxyWarning>();
+        app.Use((context, next) =>
+        {
+            untrustedProxy.Check(context);
+            return next(context);
+        });
         if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseRouting();
         app.UseRateLimiter();

@@ -24,6 +24,7 @@ public static class AnalyticsSetup
         services.AddSingleton<SavedFunnels>();
         services.AddSingleton<FeatureEngagementQuery>();
         services.AddSingleton<RetentionQuery>();
+        services.AddSingleton<AccountTraitKeysQuery>();
         services.AddSingleton<NewUsersQuery>();
         services.AddSingleton<WeeklyReviewQuery>();
         services.AddSingleton<ExperimentResultsQuery>();

@@ -25,6 +25,7 @@ public static class DashboardSetup
         services.AddSingleton<QuarantineQuery>();
         services.AddSingleton<TaxonomyEditor>();
         services.AddDashboardAnalytics(builder.Configuration);
+        services.AddDashboardOperations();
         services.AddDashboardFlags(builder.Configuration);
         services.AddDashboardJobs();
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -46,6 +47,7 @@ public static class DashboardSetup
         app.MapStaticAssets().AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(AccessPolicies.Reader);
         app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapDashboardOperations();
         app.MapIngest();
         app.MapSchemaEndpoints();
         app.MapDashboardAnalytics();

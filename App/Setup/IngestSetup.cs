@@ -1,3 +1,4 @@
+using Dashboard.Access;
 using Dashboard.Ingest;
 using Dashboard.Live;
 using Dashboard.Schema;
@@ -15,6 +16,8 @@ public static class IngestSetup
         services.AddSingleton<EventWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<EventWriter>());
         services.AddSingleton<QuarantineReplayer>();
+        // analytics.js puts the write key in the settings path; request lines must not carry it.
+        KeyRedactingLoggerFactory.Register(services);
         return services;
     }
 }

@@ -34,6 +34,8 @@ public static class JobsSetup
         services.AddTransient<QuarantineRetentionJob>();
         services.AddTransient<EventRetentionJob>();
         services.AddTransient<RollupJob>();
+        services.AddTransient<Dashboard.Operations.BackupJob>();
+        services.AddOptions<Dashboard.Operations.BackupOptions>().BindConfiguration("Backup");
         services.AddHostedService<JobSchedule>();
         return services;
     }

@@ -1,3 +1,4 @@
+using Dashboard.Analytics;
 using Dashboard.Analytics.Activation;
 using Dashboard.Tests.TestSupport;
 using static Dashboard.Tests.Analytics.AnalyticsData;
@@ -68,7 +69,7 @@ public sealed class ActivationQueryTests : IAsyncLifetime
     {
         await SeedAsync();
 
-        var result = await Query().RunAsync(new ActivationRequest(D("2026-03-02"), D("2026-03-15"), BreakdownTrait: "plan"));
+        var result = await Query().RunAsync(new ActivationRequest(D("2026-03-02"), D("2026-03-15"), Breakdown: Breakdown.User("plan")));
 
         Assert.Equal(
         [
@@ -150,15 +151,35 @@ public sealed class ActivationQueryTests : IAsyncLifetime
         }
         await data.SaveAsync();
 
-        var result = await Query().RunAsync(new ActivationRequest(D("2026-03-02"), D("2026-03-15"), BreakdownTrait: "source"));
+        var result = await Query().RunAsync(new ActivationRequest(D("2026-03-02"), D("2026-03-15"), Breakdown: Breakdown.User("source")));
 
         var groups = result.Breakdown!;
         Assert.Equal(26, groups.Count);
-        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"v{v:D2}"), "(other)"], groups.Select(g => g.Value).ToList());
+        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"v{v:D2}"), BreakdownGroups.Other], groups.Select(g => g.Value).ToList());
         Assert.Equal(new ActivationGroup("v00", 2, 2, 0, 1.0), groups[0]);
         Assert.Equal(new ActivationGroup("v24", 1, 0, 0, 0.0), groups[24]);
-        Assert.Equal(new ActivationGroup("(other)", 5, 0, 0, 0.0), groups[25]);
+        Assert.Equal(new ActivationGroup(BreakdownGroups.Other, 5, 0, 0, 0.0), groups[25]);
         Assert.Equal(result.SignedUp, groups.Sum(g => g.SignedUp));
+    }
+
+    [Fact]
+    public async Task RunAsync_RealValueOtherAmongManyValues_StaysApartFromTheOverflowGroup()
+    {
+        // "(other)" is a real trait value with 3 users, the largest group; v00..v29 have one user each.
+        // Kept: (other) and v00..v23; the overflow group holds v24..v29.
+        var data = new AnalyticsData(_factory.Services);
+        var values = Enumerable.Repeat("(other)", 3).Concat(Enumerable.Range(0, 30).Select(v => $"v{v:D2}")).ToList();
+        for (var n = 0; n < values.Count; n++)
+            data.User($"o{n}", new { source = values[n] }).Event($"o{n}", "USER_REGISTERED", "2026-03-03T10:00:00Z");
+        await data.SaveAsync();
+
+        var result = await Query().RunAsync(new ActivationRequest(D("2026-03-02"), D("2026-03-15"), Breakdown: Breakdown.User("source")));
+
+        var groups = result.Breakdown!;
+        Assert.Equal(26, groups.Count);
+        // The real value comes first among the values; the overflow group, labelled the same, last.
+        Assert.Equal(new ActivationGroup("(other)", 3, 0, 0, 0.0), groups[0]);
+        Assert.Equal(new ActivationGroup(BreakdownGroups.Other, 6, 0, 0, 0.0), groups[25]);
     }
 
     [Fact]
@@ -173,5 +194,80 @@ public sealed class ActivationQueryTests : IAsyncLifetime
 
         Assert.Equal("breakdown,signedUp,activated,pending,rate\r\n(all),9,2,3,0.3333333333\r\n" +
                      "(none),5,0,2,0\r\nfree,2,1,1,1\r\npro,2,1,0,0.5\r\n", csv);
+    }
+
+    // Accounts (group calls): acme { plan enterprise, industry retail }, globex { industry energy } (no plan).
+    // now = 03-20 12:00, within 7 days, range 03-02 .. 03-15:
+    //   a1 acme    R 03-02 10:00, P 03-03 10:00   → activated
+    //   a2 acme    R 03-03 10:00                  → failure (window ended 03-10)
+    //   a3 acme    R 03-14 10:00                  → pending (window ends 03-21)
+    //   g1 globex  R 03-04 10:00, P 03-05 10:00   → activated
+    //   g2 globex  R 03-05 10:00                  → failure
+    //   n1 no account (user trait plan enterprise, not the account's) R 03-06 10:00, P 03-06 11:00 → activated
+    // Total 6, 3, 1, rate 3 / 5.
+    // group.plan:     (none) g1 g2 n1: 3, 2, 0, 2/3;   enterprise a1 a2 a3: 3, 1, 1, 1/2.
+    // group.industry: (none) n1: 1, 1, 0, 1;   energy g1 g2: 2, 1, 0, 1/2;   retail a1 a2 a3: 3, 1, 1, 1/2.
+    private Task SeedAccountsAsync(IServiceProvider services) => new AnalyticsData(services)
+        .Account("acme", new { plan = "enterprise", industry = "retail" }).Account("globex", new { industry = "energy" })
+        .Member("a1", "acme").Member("a2", "acme").Member("a3", "acme").Member("g1", "globex").Member("g2", "globex")
+        .User("n1", new { plan = "enterprise" })
+        .Event("a1", "USER_REGISTERED", "2026-03-02T10:00:00Z").Event("a1", "PROJECT_CREATED", "2026-03-03T10:00:00Z")
+        .Event("a2", "USER_REGISTERED", "2026-03-03T10:00:00Z")
+        .Event("a3", "USER_REGISTERED", "2026-03-14T10:00:00Z")
+        .Event("g1", "USER_REGISTERED", "2026-03-04T10:00:00Z").Event("g1", "PROJECT_CREATED", "2026-03-05T10:00:00Z")
+        .Event("g2", "USER_REGISTERED", "2026-03-05T10:00:00Z")
+        .Event("n1", "USER_REGISTERED", "2026-03-06T10:00:00Z").Event("n1", "PROJECT_CREATED", "2026-03-06T11:00:00Z")
+        .SaveAsync();
+
+    [Fact]
+    public async Task RunAsync_ByAccountTrait_GroupsUsersByTheirAccountNoneWithoutAccountOrTrait()
+    {
+        await SeedAccountsAsync(_factory.Services);
+
+        var plan = await Query().RunAsync(new ActivationRequest(D("2026-03-02"), D("2026-03-15"), Breakdown: Breakdown.Account("plan")));
+        var industry = await Query().RunAsync(new ActivationRequest(D("2026-03-02"), D("2026-03-15"), Breakdown: Breakdown.Account("industry")));
+
+        Assert.Equal((6, 3, 1), (plan.SignedUp, plan.Activated, plan.Pending));
+        Assert.Equal([new ActivationGroup("(none)", 3, 2, 0, 2.0 / 3), new ActivationGroup("enterprise", 3, 1, 1, 0.5)], plan.Breakdown);
+        Assert.Equal(
+        [
+            new ActivationGroup("(none)", 1, 1, 0, 1.0),
+            new ActivationGroup("energy", 2, 1, 0, 0.5),
+            new ActivationGroup("retail", 3, 1, 1, 0.5),
+        ], industry.Breakdown);
+    }
+
+    [Fact]
+    public async Task RunAsync_ByAccountTraitWithMoreThan25Accounts_FoldsTheSmallestIntoOther()
+    {
+        // Accounts c00..c26, plan p00..p26; c00 has 3 signed-up users, the others one each, nobody
+        // activated (windows ended). Kept: p00 (3) and, of the ties at 1, p01..p24 (first in order).
+        // (other): p25 p26, 2 users.
+        await new AnalyticsData(_factory.Services).ManyAccounts("USER_REGISTERED", "2026-03-03T10:00:00Z").SaveAsync();
+
+        var result = await Query().RunAsync(new ActivationRequest(D("2026-03-02"), D("2026-03-15"), Breakdown: Breakdown.Account("plan")));
+
+        var groups = result.Breakdown!;
+        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"p{v:D2}"), "(other)"], groups.Select(g => g.Value).ToList());
+        Assert.Equal(new ActivationGroup("p00", 3, 0, 0, 0.0), groups[0]);
+        Assert.Equal(new ActivationGroup("(other)", 2, 0, 0, 0.0), groups[25]);
+        Assert.Equal(29, result.SignedUp);
+    }
+
+    [Fact]
+    public async Task GetActivation_GroupBreakdown_ServesGroupsInJsonAndCsv()
+    {
+        await using var app = _factory.WithClock(Now);
+        await SeedAccountsAsync(app.Services);
+        using var client = app.CreateReaderClient();
+
+        var json = await client.GetJsonAsync("/api/insights/activation?from=2026-03-02&to=2026-03-15&breakdown=group.plan");
+        var csv = await client.GetCsvAsync("/api/insights/activation?from=2026-03-02&to=2026-03-15&breakdown=group.industry&format=csv");
+
+        Assert.Equal("""{"signedUp":6,"activated":3,"pending":1,"rate":0.6,"breakdown":[""" +
+                     """{"value":"(none)","signedUp":3,"activated":2,"pending":0,"rate":0.6666666666666666},""" +
+                     """{"value":"enterprise","signedUp":3,"activated":1,"pending":1,"rate":0.5}]}""", json.GetRawText());
+        Assert.Equal("breakdown,signedUp,activated,pending,rate\r\n(all),6,3,1,0.6\r\n" +
+                     "(none),1,1,0,1\r\nenergy,2,1,0,0.5\r\nretail,3,1,1,0.5\r\n", csv);
     }
 }

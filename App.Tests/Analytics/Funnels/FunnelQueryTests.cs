@@ -1,3 +1,4 @@
+using Dashboard.Analytics;
 using Dashboard.Analytics.Funnels;
 using Dashboard.Tests.TestSupport;
 using static Dashboard.Tests.Analytics.AnalyticsData;
@@ -175,7 +176,7 @@ public sealed class FunnelQueryTests : IAsyncLifetime
         await SeedBreakdownAsync();
 
         var result = await Query().RunAsync(new FunnelRequest(["VIEW", "CART"], D("2026-03-02"), D("2026-03-08"), TwoDays,
-            new FunnelBreakdown(FunnelBreakdownSource.FirstStepProperty, "source")));
+            Breakdown.Event("source")));
 
         Assert.Equal([new FunnelStep("VIEW", 3, 1.0, 1.0, null), new FunnelStep("CART", 2, 2.0 / 3, 2.0 / 3, 48600)], result.Steps);
         var groups = result.Breakdown!;
@@ -191,7 +192,7 @@ public sealed class FunnelQueryTests : IAsyncLifetime
         await SeedBreakdownAsync();
 
         var result = await Query().RunAsync(new FunnelRequest(["VIEW", "CART"], D("2026-03-02"), D("2026-03-08"), TwoDays,
-            new FunnelBreakdown(FunnelBreakdownSource.UserTrait, "plan")));
+            Breakdown.User("plan")));
 
         var groups = result.Breakdown!;
         Assert.Equal(["(none)", "free", "pro"], groups.Select(g => g.Value));
@@ -216,11 +217,11 @@ public sealed class FunnelQueryTests : IAsyncLifetime
         await data.SaveAsync();
 
         var result = await Query().RunAsync(new FunnelRequest(["VIEW", "CART"], D("2026-03-02"), D("2026-03-08"), TwoDays,
-            new FunnelBreakdown(FunnelBreakdownSource.FirstStepProperty, "source")));
+            Breakdown.Event("source")));
 
         var groups = result.Breakdown!;
         Assert.Equal(26, groups.Count);
-        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"s{v:D2}"), "(other)"], groups.Select(g => g.Value).ToList());
+        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"s{v:D2}"), BreakdownGroups.Other], groups.Select(g => g.Value).ToList());
         Assert.Equal((4, 1), (groups[^1].Steps[0].Users, groups[^1].Steps[1].Users));
         Assert.Equal(54, result.Steps[0].Users);
     }
@@ -285,5 +286,52 @@ public sealed class FunnelQueryTests : IAsyncLifetime
         Assert.Equal(["ad", "(none)", "mail"], groups.Select(g => g.GetProperty("value").GetString()));
         Assert.Equal(5400, groups[0].GetProperty("steps")[1].GetProperty("medianSecondsFromPrevious").GetDouble());
         Assert.Equal(2, groups[0].GetProperty("steps")[1].GetProperty("users").GetInt32());
+    }
+
+    // Steps VIEW → CART, window 2 days, range 03-02..03-08. Accounts: acme { plan enterprise }, globex (no plan).
+    //   a1 acme    VIEW 03-02 10:00, CART 03-02 11:00 → 2; gap 3600 s
+    //   a2 acme    VIEW 03-03 10:00                   → 1
+    //   g1 globex  VIEW 03-04 10:00, CART 03-04 12:00 → 2; gap 7200 s
+    //   n1 no account, user plan enterprise: VIEW 03-05 10:00 → 1
+    // All: VIEW 4, CART 2 (0.5), median 5400. group.plan (2 starters each, ties by value):
+    //   (none) g1 n1: VIEW 2, CART 1, median 7200;   enterprise a1 a2: VIEW 2, CART 1, median 3600.
+    private Task SeedAccountsAsync(IServiceProvider services) => new AnalyticsData(services)
+        .Account("acme", new { plan = "enterprise" }).Account("globex", new { industry = "energy" })
+        .Member("a1", "acme").Member("a2", "acme").Member("g1", "globex").User("n1", new { plan = "enterprise" })
+        .Event("a1", "VIEW", "2026-03-02T10:00:00Z").Event("a1", "CART", "2026-03-02T11:00:00Z")
+        .Event("a2", "VIEW", "2026-03-03T10:00:00Z")
+        .Event("g1", "VIEW", "2026-03-04T10:00:00Z").Event("g1", "CART", "2026-03-04T12:00:00Z")
+        .Event("n1", "VIEW", "2026-03-05T10:00:00Z")
+        .SaveAsync();
+
+    [Fact]
+    public async Task GetFunnel_GroupBreakdown_OneGroupPerAccountValueNoneWithoutAccountOrTrait()
+    {
+        await using var app = _factory.WithClock(Now);
+        await SeedAccountsAsync(app.Services);
+        using var client = app.CreateReaderClient();
+
+        var csv = await client.GetCsvAsync("/api/insights/funnel?steps=VIEW,CART&window=2d&from=2026-03-02&to=2026-03-08&breakdown=group.plan&format=csv");
+
+        Assert.Equal(
+            "breakdown,step,event,users,conversionFromStart,conversionFromPrevious,medianSecondsFromPrevious,openWindowUsers\r\n" +
+            "(all),1,VIEW,4,1,1,,0\r\n(all),2,CART,2,0.5,0.5,5400,0\r\n" +
+            "(none),1,VIEW,2,1,1,,0\r\n(none),2,CART,1,0.5,0.5,7200,0\r\n" +
+            "enterprise,1,VIEW,2,1,1,,0\r\nenterprise,2,CART,1,0.5,0.5,3600,0\r\n", csv);
+    }
+
+    [Fact]
+    public async Task RunAsync_GroupBreakdownWithMoreThan25Accounts_FoldsTheSmallestIntoOther()
+    {
+        await new AnalyticsData(_factory.Services).ManyAccounts("VIEW", "2026-03-03T10:00:00Z").SaveAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW", "CART"], D("2026-03-02"), D("2026-03-08"), TwoDays,
+            Breakdown.Account("plan")));
+
+        var groups = result.Breakdown!;
+        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"p{v:D2}"), "(other)"], groups.Select(g => g.Value).ToList());
+        Assert.Equal((3, 0), (groups[0].Steps[0].Users, groups[0].Steps[1].Users));
+        Assert.Equal(2, groups[25].Steps[0].Users);
+        Assert.Equal(29, result.Steps[0].Users);
     }
 }

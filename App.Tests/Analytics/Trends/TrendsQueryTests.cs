@@ -35,7 +35,7 @@ public sealed class TrendsQueryTests : IAsyncLifetime
         .SaveAsync();
 
     private static TrendsRequest Request(TrendMeasure? measure = null, TrendInterval interval = TrendInterval.Day,
-        TrendBreakdown? breakdown = null, bool compare = false, params KeyValuePair<string, string>[] where) =>
+        Breakdown? breakdown = null, bool compare = false, params KeyValuePair<string, string>[] where) =>
         new("ORDER", where, measure ?? TrendMeasure.Total, interval, D("2026-03-02"), D("2026-03-15"), breakdown, compare);
 
     private static double?[] Values(TrendSeries s) => s.Points.Select(p => p.Value).ToArray();
@@ -126,8 +126,8 @@ public sealed class TrendsQueryTests : IAsyncLifetime
     {
         await SeedAsync();
 
-        var byTemplate = (await Query().RunAsync(Request(breakdown: new TrendBreakdown(false, "template")))).Series;
-        var byPlan = (await Query().RunAsync(Request(new TrendMeasure(TrendMeasureKind.Users), breakdown: new TrendBreakdown(true, "plan")))).Series;
+        var byTemplate = (await Query().RunAsync(Request(breakdown: Breakdown.Event("template")))).Series;
+        var byPlan = (await Query().RunAsync(Request(new TrendMeasure(TrendMeasureKind.Users), breakdown: Breakdown.User("plan")))).Series;
 
         Assert.Equal([("blank", 3.0), ("kanban", 2.0)], byTemplate.Select(s => (s.Breakdown!, s.Total!.Value)));
         Assert.Equal(new double?[] { 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, Values(byTemplate[0]));
@@ -145,8 +145,8 @@ public sealed class TrendsQueryTests : IAsyncLifetime
         for (var v = 25; v < 30; v++) data.Event("z", "ORDER", "2026-03-05T10:00:00Z", new { src = $"v{v:D2}" });
         await data.SaveAsync();
 
-        var events = (await Query().RunAsync(Request(breakdown: new TrendBreakdown(false, "src")))).Series;
-        var users = (await Query().RunAsync(Request(new TrendMeasure(TrendMeasureKind.Users), breakdown: new TrendBreakdown(false, "src")))).Series;
+        var events = (await Query().RunAsync(Request(breakdown: Breakdown.Event("src")))).Series;
+        var users = (await Query().RunAsync(Request(new TrendMeasure(TrendMeasureKind.Users), breakdown: Breakdown.Event("src")))).Series;
 
         Assert.Equal(26, events.Count);
         Assert.Equal((BreakdownGroups.Other, 5.0), (events[^1].Breakdown!, events[^1].Total!.Value));
@@ -206,5 +206,40 @@ public sealed class TrendsQueryTests : IAsyncLifetime
         Assert.Equal(1, series.GetProperty("points")[0].GetProperty("value").GetDouble());
         Assert.Equal(2, series.GetProperty("total").GetDouble());
         Assert.Equal(1, json.GetProperty("previous")[0].GetProperty("total").GetDouble()); // e on 03-01
+    }
+
+    // ORDER events, range 03-02..03-15. Accounts: acme { plan enterprise }, globex (no plan).
+    //   a1 acme 03-02 10:00 and 03-03 10:00 | a2 acme 03-03 11:00 | g1 globex 03-04 10:00 | n1 no account 03-05 10:00
+    // group.plan, total: enterprise 3 (03-02 1, 03-03 2), (none) 2.   users: (none) 2, enterprise 2 (tie: by value).
+    [Fact]
+    public async Task GetTrends_GroupBreakdown_OneSeriesPerAccountValue()
+    {
+        await new AnalyticsData(_factory.Services)
+            .Account("acme", new { plan = "enterprise" }).Account("globex", new { industry = "energy" })
+            .Member("a1", "acme").Member("a2", "acme").Member("g1", "globex")
+            .Event("a1", "ORDER", "2026-03-02T10:00:00Z").Event("a1", "ORDER", "2026-03-03T10:00:00Z")
+            .Event("a2", "ORDER", "2026-03-03T11:00:00Z").Event("g1", "ORDER", "2026-03-04T10:00:00Z")
+            .Event("n1", "ORDER", "2026-03-05T10:00:00Z")
+            .SaveAsync();
+        using var client = _factory.CreateReaderClient();
+
+        var total = await client.GetJsonAsync("/api/insights/trends?event=ORDER&from=2026-03-02&to=2026-03-15&breakdown=group.plan");
+        var users = (await Query().RunAsync(Request(new TrendMeasure(TrendMeasureKind.Users), breakdown: Breakdown.Account("plan")))).Series;
+
+        var series = total.GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal([("enterprise", 3.0), ("(none)", 2.0)], series.Select(s => (s.GetProperty("breakdown").GetString()!, s.GetProperty("total").GetDouble())));
+        Assert.Equal([1.0, 2.0, 0.0], series[0].GetProperty("points").EnumerateArray().Take(3).Select(p => p.GetProperty("value").GetDouble()));
+        Assert.Equal([("(none)", 2.0), ("enterprise", 2.0)], users.Select(s => (s.Breakdown!, s.Total!.Value)));
+    }
+
+    [Fact]
+    public async Task RunAsync_GroupBreakdownWithMoreThan25Accounts_FoldsTheSmallestIntoOther()
+    {
+        await new AnalyticsData(_factory.Services).ManyAccounts("ORDER", "2026-03-03T10:00:00Z").SaveAsync();
+
+        var series = (await Query().RunAsync(Request(breakdown: Breakdown.Account("plan")))).Series;
+
+        Assert.Equal([.. Enumerable.Range(0, 25).Select(v => $"p{v:D2}"), "(other)"], series.Select(s => s.Breakdown).ToList());
+        Assert.Equal((3.0, 2.0), (series[0].Total!.Value, series[^1].Total!.Value));
     }
 }

@@ -91,6 +91,72 @@ public sealed class AnalyticsPagesTests : PageTestBase
         }, Timeout);
     }
 
+    // Accounts acme { plan enterprise } and globex { industry energy }: a in acme, g in globex, n in none.
+    private Task SeedAccountsAsync(string signup, string activation, DateOnly day) => new AnalyticsData(Factory.Services)
+        .Account("acme", new { plan = "enterprise" }).Account("globex", new { industry = "energy" })
+        .Member("a", "acme").Member("g", "globex")
+        .Event("a", signup, At(day, 9)).Event("a", activation, At(day.AddDays(1)))
+        .Event("g", signup, At(day, 10)).Event("n", signup, At(day, 11))
+        .SaveAsync();
+
+    [Fact]
+    public async Task ActivationPage_BreakdownByAccountPlan_ShowsAGroupPerAccountValue()
+    {
+        var signup = Today.AddDays(-20);
+        await SeedAccountsAsync("USER_REGISTERED", "PROJECT_CREATED", signup);
+
+        var cut = RenderPage<ActivationPage>(uri: $"/activation?from={Day(signup)}&to={Day(signup)}&breakdown=group.plan");
+
+        // (none): g and n, neither activated, windows ended; enterprise: a, activated the next day.
+        cut.WaitForAssertion(() =>
+        {
+            var groups = cut.FindAll("[data-testid=breakdown-table] tbody tr").Select(r => r.TextContent).ToList();
+            Assert.Equal(2, groups.Count);
+            Assert.Matches(@"\(none\)\s*2\s*0\s*0\s*0%", groups[0]);
+            Assert.Matches(@"enterprise\s*1\s*1\s*0\s*100%", groups[1]);
+            Assert.Contains("By Account plan", cut.Markup);
+        }, Timeout);
+    }
+
+    [Fact]
+    public async Task RetentionPage_BreakdownByAccountPlan_DrawsAHeatmapPerGroupAndLinksTheSameCsv()
+    {
+        var day = Today.AddDays(-3);
+        await SeedAccountsAsync("APP_OPENED", "APP_OPENED", day);
+
+        var cut = RenderPage<RetentionPage>(uri: "/retention?breakdown=group.plan");
+
+        // One cohort (the week of day): (none) g and n, enterprise a.
+        cut.WaitForAssertion(() =>
+        {
+            var groups = cut.FindAll("[data-testid=heatmap-group]");
+            Assert.Equal(["Account plan: (none)", "Account plan: enterprise"], groups.Select(g => g.QuerySelector("caption")!.TextContent.Trim()));
+            Assert.Equal([2, 1], groups.Select(g => g.QuerySelectorAll("tbody tr").Sum(r => int.Parse(r.QuerySelectorAll("td")[0].TextContent))));
+            Assert.Contains("breakdown=group.plan", cut.Find("a[data-testid=csv]").GetAttribute("href"));
+        }, Timeout);
+    }
+
+    [Theory]
+    [InlineData("/activation", typeof(ActivationPage))]
+    [InlineData("/retention", typeof(RetentionPage))]
+    [InlineData("/funnels?steps=USER_REGISTERED,PROJECT_CREATED", typeof(FunnelsPage))]
+    public async Task BreakdownPicker_AccountsWithTraits_OffersEveryAccountTrait(string uri, Type page)
+    {
+        await SeedAccountsAsync("USER_REGISTERED", "PROJECT_CREATED", Today.AddDays(-3));
+        Navigation.NavigateTo(uri);
+        var popovers = Context.Render<MudBlazor.MudPopoverProvider>();
+        var cut = Context.Render(b => { b.OpenComponent(0, page); b.CloseComponent(); });
+
+        var select = cut.FindComponent<BreakdownSelect>().FindComponent<MudBlazor.MudSelect<string>>();
+        await select.InvokeAsync(select.Instance.OpenMenu);
+
+        popovers.WaitForAssertion(() =>
+        {
+            foreach (var choice in new[] { "None", "User cohort", "User plan", "Account industry", "Account plan" })
+                Assert.Contains(choice, popovers.Markup);
+        }, Timeout);
+    }
+
     [Theory]
     [InlineData("/features", "comments,legacy_reports,search")]
     [InlineData("/features?unused=true", "legacy_reports")]

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Dashboard.Analytics.Activation;
 
 public sealed record ActivationRequest(DateOnly From, DateOnly To, string Signup = ActivationRequest.DefaultSignup,
-    string Activation = ActivationRequest.DefaultActivation, TimeSpan? Within = null, string? BreakdownTrait = null)
+    string Activation = ActivationRequest.DefaultActivation, TimeSpan? Within = null, Breakdown? Breakdown = null)
 {
     public const string DefaultSignup = "USER_REGISTERED";
     public const string DefaultActivation = "PROJECT_CREATED";
@@ -31,7 +31,9 @@ public sealed record ActivationResult(int SignedUp, int Activated, int Pending, 
 /// `activation` event at or after that first signup and at most `within` after it (an event at
 /// exactly signup + within counts). Pending = not activated while the window has not ended at now
 /// (now ≤ signup + within). Rate = activated / (signed up − pending), null when that denominator is
-/// 0. With a trait, users are also grouped by that key of Users.Traits (missing: "(none)").
+/// 0. With a breakdown, users are also grouped by a trait of theirs or of their account (a user
+/// without the trait or without an account: "(none)"), the <see cref="BreakdownGroups.MaxGroups"/>
+/// largest groups by signed-up users and "(other)".
 /// </summary>
 public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
@@ -129,14 +131,7 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
         CancellationToken ct)
     {
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var withTraits = request.BreakdownTrait is not null;
-        Dictionary<long, string> traits = [];
-        if (withTraits)
-        {
-            var ids = rows.Select(r => r.UserId).ToList();
-            traits = await db.TrackedUsers.AsNoTracking().Where(u => ids.Contains(u.Id))
-                .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, request.BreakdownTrait!), ct);
-        }
+        var valueOf = request.Breakdown is { } by ? await by.ValuesAsync(db, rows.Select(r => r.UserId), ct) : null;
 
         ActivationCounts Count(IEnumerable<(long At, bool Activated)> users)
         {
@@ -152,15 +147,15 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
 
         var total = Count(rows.Select(r => (r.At, r.Activated)));
         List<ActivationGroup>? breakdown = null;
-        if (withTraits)
+        if (valueOf is not null)
         {
-            string Trait(Signup r) => traits.GetValueOrDefault(r.UserId, JsonText.None);
+            string Trait(Signup r) => valueOf(r.UserId);
             var group = BreakdownGroups.Keep(rows.Select(Trait));
             breakdown = BreakdownGroups.InOrder(rows.GroupBy(r => group(Trait(r))), g => g.Key)
                 .Select(g =>
                 {
                     var c = Count(g.Select(r => (r.At, r.Activated)));
-                    return new ActivationGroup(g.Key, c.SignedUp, c.Activated, c.Pending, c.Rate);
+                    return new ActivationGroup(BreakdownGroups.Label(g.Key), c.SignedUp, c.Activated, c.Pending, c.Rate);
                 })
                 .ToList();
         }

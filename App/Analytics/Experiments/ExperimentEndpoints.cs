@@ -187,7 +187,7 @@ public static class ExperimentEndpoints
         if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase) && (fromSession || mediaType is not null))
             return (null, null, Error(415, "the body must be application/json"));
         if (http.Request.ContentLength > MaxBodyBytes) return (null, null, Error(413, $"the request body is larger than {MaxBodyBytes} bytes"));
-        var body = await IngestEndpoints.ReadBodyAsync(http, MaxBodyBytes);
+        var body = await IngestBody.ReadBoundedAsync(http, MaxBodyBytes);
         if (body is null) return (null, null, Error(413, $"the request body is larger than {MaxBodyBytes} bytes"));
         JsonDocument doc;
         try

@@ -17,8 +17,8 @@ namespace Dashboard.Analytics.Funnels;
 /// 0), and the median over those users of the seconds between the previous step's event and this
 /// step's event in their best attempt (the mean of the two middle values for an even count; null
 /// for step 1). openWindowUsers = users whose best attempt stopped before the last step while its
-/// window is still open at now (now ≤ s1 + W); they stay in the counts. A breakdown by user trait
-/// puts each user in one group; by a property of the s1 event, a group holds the attempts whose s1
+/// window is still open at now (now ≤ s1 + W); they stay in the counts. A breakdown by a trait of
+/// the user or of their account puts each user in one group; by a property of the s1 event, a group holds the attempts whose s1
 /// event has that value, so a user can appear in several groups. Missing values form "(none)".
 /// </summary>
 public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
@@ -38,8 +38,7 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             .ToList();
         var names = specs.DistinctBy(s => s.Text).ToList();
         var stepName = specs.Select(s => names.FindIndex(n => n.Text == s.Text)).ToArray();
-        var byProperty = request.Breakdown?.Source == FunnelBreakdownSource.FirstStepProperty;
-        var byTrait = request.Breakdown?.Source == FunnelBreakdownSource.UserTrait;
+        var byProperty = request.Breakdown?.Source == BreakdownSource.EventProperty;
 
         // The sequence matching is FunnelMatcher's; SQL only reads each name's events. The packed
         // timestamps (EventTimes) carry no event ids or properties; a breakdown by a property of
@@ -51,20 +50,18 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
             : await _raw.MatchAsync(names, stepName, range, byProperty ? request.Breakdown!.Key : null, ct);
 
         var groups = new Dictionary<string, List<FunnelReach>>(StringComparer.Ordinal);
-        if (byTrait)
+        if (request.Breakdown is { ByTrait: true } by)
         {
-            var ids = reached.Select(r => r.UserId).ToArray();
-            Dictionary<long, string> traits;
+            Func<long, string> valueOf;
             await using (var db = await dbFactory.CreateDbContextAsync(ct))
-                traits = await db.TrackedUsers.AsNoTracking().Where(u => ids.Contains(u.Id))
-                    .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, request.Breakdown!.Key), ct);
-            string TraitOf(UserReach r) => traits.GetValueOrDefault(r.UserId, JsonText.None);
+                valueOf = await by.ValuesAsync(db, reached.Select(r => r.UserId), ct);
+            string TraitOf(UserReach r) => valueOf(r.UserId);
             var keep = BreakdownGroups.Keep(reached.Select(TraitOf));
             foreach (var r in reached) GroupList(groups, keep(TraitOf(r))).Add(r.Best);
         }
         else if (byProperty)
         {
-            // A user with attempts under several values folded into (other) counts there once, at their best.
+            // A user with attempts under several values folded into the overflow group counts there once, at their best.
             var keep = BreakdownGroups.Keep(reached.SelectMany(r => r.ByValue!.Select(v => v.Value)));
             foreach (var r in reached)
                 foreach (var group in r.ByValue!.GroupBy(v => keep(v.Value), StringComparer.Ordinal))
@@ -78,9 +75,9 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         {
             breakdown = groups
                 .Select(g => (g.Key, Summary: FunnelMatcher.Summarise(g.Value, steps, range.WindowMs, nowMs)))
-                .OrderBy(g => g.Key == BreakdownGroups.Other ? 1 : 0)
+                .OrderBy(g => BreakdownGroups.OtherLast(g.Key))
                 .ThenByDescending(g => g.Summary.Steps[0].Users).ThenBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => new FunnelGroup(g.Key, g.Summary.Steps, g.Summary.Open))
+                .Select(g => new FunnelGroup(BreakdownGroups.Label(g.Key), g.Summary.Steps, g.Summary.Open))
                 .ToList();
         }
         return new FunnelResult(totalSteps, totalOpen, breakdown);

@@ -2,13 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Dashboard.Analytics.Funnels;
 
-/// <summary>What to group a funnel by: a key of the user's traits, or a property of the attempt's first-step event.</summary>
-public sealed record FunnelBreakdown(FunnelBreakdownSource Source, string Key);
-
-public enum FunnelBreakdownSource { UserTrait, FirstStepProperty }
-
 public sealed record FunnelRequest(IReadOnlyList<string> Steps, DateOnly From, DateOnly To, TimeSpan? Window = null,
-    FunnelBreakdown? Breakdown = null)
+    Breakdown? Breakdown = null)
 {
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(14);
     public const int MaxSteps = 20;
@@ -23,7 +18,8 @@ public sealed record FunnelRequest(IReadOnlyList<string> Steps, DateOnly From, D
         var stepTexts = ParseSteps(steps);
         var range = InsightsParameters.Range(from, to);
         return new FunnelRequest(stepTexts, range.From, range.To,
-            InsightsParameters.Duration("window", window, DefaultWindow), ParseBreakdown(breakdown));
+            InsightsParameters.Duration("window", window, DefaultWindow),
+            Analytics.Breakdown.Parse(breakdown, BreakdownSource.EventProperty));
     }
 
     private static IReadOnlyList<string> ParseSteps(string? value)
@@ -35,17 +31,6 @@ public sealed record FunnelRequest(IReadOnlyList<string> Steps, DateOnly From, D
         if (steps.Count > MaxSteps)
             throw new InsightsParameterException($"'steps' may name at most {MaxSteps} events");
         return steps;
-    }
-
-    /// <summary><c>user.key</c>: a user trait; <c>key</c> or <c>event.key</c>: a property of the first step's event.</summary>
-    private static FunnelBreakdown? ParseBreakdown(string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value)) return null;
-        var (source, key) = value.StartsWith("user.", StringComparison.Ordinal)
-            ? (FunnelBreakdownSource.UserTrait, value["user.".Length..])
-            : (FunnelBreakdownSource.FirstStepProperty, value.StartsWith("event.", StringComparison.Ordinal) ? value["event.".Length..] : value);
-        if (key.Length == 0) throw new InsightsParameterException("'breakdown' names no property");
-        return new FunnelBreakdown(source, key);
     }
 }
 

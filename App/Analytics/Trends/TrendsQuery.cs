@@ -15,11 +15,8 @@ public sealed record TrendMeasure(TrendMeasureKind Kind, string? Property = null
     public static readonly TrendMeasure Total = new(TrendMeasureKind.Total);
 }
 
-/// <summary>Group by a user trait, or by a property of the event.</summary>
-public sealed record TrendBreakdown(bool UserTrait, string Key);
-
 public sealed record TrendsRequest(string Event, IReadOnlyList<KeyValuePair<string, string>> Where, TrendMeasure Measure,
-    TrendInterval Interval, DateOnly From, DateOnly To, TrendBreakdown? Breakdown = null, bool ComparePrevious = false)
+    TrendInterval Interval, DateOnly From, DateOnly To, Breakdown? Breakdown = null, bool ComparePrevious = false)
 {
     /// <summary>
     /// The request from the read API's query-string values; an <see cref="InsightsParameterException"/>
@@ -31,7 +28,7 @@ public sealed record TrendsRequest(string Event, IReadOnlyList<KeyValuePair<stri
         if (string.IsNullOrWhiteSpace(@event)) throw new InsightsParameterException("'event' is required (event=NAME)");
         var range = InsightsParameters.Range(from, to);
         return new TrendsRequest(@event.Trim(), ParseWhere(where), ParseMeasure(measure), ParseInterval(interval), range.From, range.To,
-            ParseBreakdown(breakdown), compare switch
+            Analytics.Breakdown.Parse(breakdown, BreakdownSource.EventProperty), compare switch
             {
                 null or "" => false,
                 "previous" => true,
@@ -73,16 +70,6 @@ public sealed record TrendsRequest(string Event, IReadOnlyList<KeyValuePair<stri
         "month" => TrendInterval.Month,
         _ => throw new InsightsParameterException($"'interval' must be day, week or month, got '{value}'"),
     };
-
-    private static TrendBreakdown? ParseBreakdown(string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value)) return null;
-        var (trait, key) = value.StartsWith("user.", StringComparison.Ordinal)
-            ? (true, value["user.".Length..])
-            : (false, value.StartsWith("event.", StringComparison.Ordinal) ? value["event.".Length..] : value);
-        if (key.Length == 0) throw new InsightsParameterException("'breakdown' names no property");
-        return new TrendBreakdown(trait, key);
-    }
 }
 
 public sealed record TrendPoint(DateOnly Start, double? Value);
@@ -102,10 +89,12 @@ public sealed record TrendsResult(IReadOnlyList<TrendSeries> Series,
 /// <c>users</c>, the distinct identities; <c>perUser</c>, events ÷ users (null without users);
 /// <c>sum:P</c>, the sum of the numeric values of property P (0 without any); <c>avg:P</c>, their mean
 /// (null without any). Values of P that are not numbers are left out. A series' total is the measure
-/// over the whole range (distinct users of the range, not a sum of buckets). A breakdown keeps the
+/// over the whole range (distinct users of the range, not a sum of buckets). A breakdown (by a
+/// property of the event, a trait of its user, or a trait of the user's account; missing values,
+/// and users without an account, form "(none)") keeps the
 /// <see cref="BreakdownGroups.MaxGroups"/> groups with the largest total and folds the rest into
 /// <see cref="BreakdownGroups.Other"/>, computed from their events (a user counts there once);
-/// series are ordered by total, largest first, (other) last. <c>compare=previous</c> adds the same
+/// series are ordered by total, largest first, the overflow group last. <c>compare=previous</c> adds the same
 /// over the period of as many days just before <c>from</c>.
 /// <para>
 /// SQL only reads the event's rows from the (Name, Timestamp) index; conditions and values are read
@@ -131,7 +120,7 @@ public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
 
     private async Task<List<TrendSeries>> SeriesAsync(TrendsRequest request, DateOnly from, DateOnly to, CancellationToken ct)
     {
-        var needProperties = request.Where.Count > 0 || request.Measure.Property is not null || request.Breakdown is { UserTrait: false };
+        var needProperties = request.Where.Count > 0 || request.Measure.Property is not null || request.Breakdown is { ByTrait: false };
         var rows = new List<Row>();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
@@ -144,7 +133,7 @@ public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
                 var root = properties?.RootElement;
                 if (!request.Where.All(w => JsonText.Value(root, w.Key) == w.Value)) continue;
                 rows.Add(new Row(reader.GetInt64(0), reader.GetInt64(1),
-                    request.Breakdown is { UserTrait: false } b ? JsonText.Value(root, b.Key) : null,
+                    request.Breakdown is { ByTrait: false } b ? JsonText.Value(root, b.Key) : null,
                     request.Measure.Property is { } p ? JsonText.Number(root, p) : null));
             }
         }
@@ -153,23 +142,18 @@ public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
         if (request.Breakdown is not { } breakdown)
             return [Series(null, rows, buckets, request)];
 
-        Dictionary<long, string>? traits = null;
-        if (breakdown.UserTrait)
-        {
-            var ids = rows.Select(r => r.UserId).Distinct().ToArray();
-            traits = await db.TrackedUsers.AsNoTracking().Where(u => ids.Contains(u.Id))
-                .ToDictionaryAsync(u => u.Id, u => JsonText.Value(u.Traits, breakdown.Key), ct);
-        }
-        string GroupOf(Row r) => traits is not null ? traits.GetValueOrDefault(r.UserId, JsonText.None) : r.Group!;
+        var valueOf = breakdown.ByTrait ? await breakdown.ValuesAsync(db, rows.Select(r => r.UserId), ct) : null;
+        string GroupOf(Row r) => valueOf is not null ? valueOf(r.UserId) : r.Group!;
 
         var byValue = rows.GroupBy(GroupOf, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var sizes = byValue.ToDictionary(g => g.Key, g => Measure(request.Measure, Accumulate(g.Value)) ?? 0, StringComparer.Ordinal);
         var keep = BreakdownGroups.KeepLargest(sizes);
         return byValue
             .GroupBy(g => keep(g.Key), StringComparer.Ordinal)
-            .Select(g => Series(g.Key, g.SelectMany(x => x.Value).ToList(), buckets, request))
-            .OrderBy(s => s.Breakdown == BreakdownGroups.Other ? 1 : 0)
-            .ThenByDescending(s => s.Total ?? 0).ThenBy(s => s.Breakdown, StringComparer.Ordinal)
+            .Select(g => (g.Key, Series: Series(BreakdownGroups.Label(g.Key), g.SelectMany(x => x.Value).ToList(), buckets, request)))
+            .OrderBy(s => BreakdownGroups.OtherLast(s.Key))
+            .ThenByDescending(s => s.Series.Total ?? 0).ThenBy(s => s.Key, StringComparer.Ordinal)
+            .Select(s => s.Series)
             .ToList();
     }
 

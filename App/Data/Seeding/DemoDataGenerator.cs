@@ -19,7 +19,9 @@ public sealed record DemoSettings(
     List<string> Templates,
     List<DemoFeature> Features,
     double WeeklyReturnRate,
-    double ActivatedWeeklyReturnRate);
+    double ActivatedWeeklyReturnRate,
+    double VisitorShare = 0,
+    int UsersPerAccount = 0);
 
 /// <summary>A flag evaluation that served a variant: the exposure an experiment on the flag records.</summary>
 public sealed record DemoExposure(string UserKey, string Variant, long Timestamp);
@@ -34,6 +36,11 @@ public sealed record DemoExposure(string UserKey, string Variant, long Timestamp
 /// activate (create a project within 7 days) at <c>NewOnboardingActivationRate</c>; everyone else
 /// at <c>ActivationRate</c>. Each user adopts each
 /// feature with the feature's adoption probability and uses it in the weeks they come back.
+/// A <c>VisitorShare</c> of users first came as anonymous visitors (page views on the marketing
+/// site in the three days before signing up, under an anonymous id their signup's identify
+/// merges into them), and users belong to accounts of about <c>UsersPerAccount</c> (a group call
+/// at signup with the account's plan, industry and seats). Those draws come from a second random
+/// sequence, so the rest of the data set is the same with or without them.
 /// </summary>
 public static class DemoDataGenerator
 {
@@ -42,6 +49,8 @@ public static class DemoDataGenerator
     public static IEnumerable<ValidEvent> Generate(DemoSettings s, CompiledFlag? flag, DateTimeOffset now, ICollection<DemoExposure>? exposures = null)
     {
         var rng = new Random(s.Seed);
+        var web = new Random(s.Seed + 1);
+        var accounts = s.UsersPerAccount > 0 ? Math.Max(1, s.Users / s.UsersPerAccount) : 0;
         var end = now.ToUnixTimeMilliseconds();
         var start = end - s.Weeks * Week;
         for (var i = 0; i < s.Users; i++)
@@ -57,8 +66,33 @@ public static class DemoDataGenerator
             if (served is { Reason: EvaluationReason.Split, Variant: { } variant }) exposures?.Add(new DemoExposure(userId, variant, signup));
             var newFlow = served is { On: true } on && (on.Variant is null || on.Variant != flag!.State.Variants[0].Key);
 
+            string? visitor = null;
+            if (web.NextDouble() < s.VisitorShare)
+            {
+                visitor = $"anon-{i + 1:D5}";
+                var views = 1 + web.Next(3);
+                for (var v = 0; v < views; v++)
+                {
+                    var path = v == views - 1 ? "/pricing" : Pick(web, ["/", "/features", "/blog/launch", "/customers"]);
+                    var at = signup - (views - v) * (long)(web.NextDouble() * Day) - Minute;
+                    yield return new ValidEvent(MessageType.Page, visitor, EventValidator.PageEvent,
+                        Json(new { path, url = $"https://example.com{path}", title = PageTitle(path), referrer = "" }), null, at, Id()) { Anonymous = true };
+                }
+            }
             yield return new ValidEvent(MessageType.Identify, userId, null, "{}",
-                Json(new { cohort, plan, email = $"{userId}@example.com" }), signup, Id());
+                Json(new { cohort, plan, email = $"{userId}@example.com" }), signup, Id()) { MergeKey = visitor };
+            if (accounts > 0)
+            {
+                var account = 1 + web.Next(accounts);
+                var traits = new Random(s.Seed * 31 + account); // an account's traits are the same for all its users
+                yield return new ValidEvent(MessageType.Group, userId, null, "{}", Json(new
+                {
+                    name = $"Account {account:D4}",
+                    plan = Pick(traits, ["starter", "team", "team", "enterprise"]),
+                    industry = Pick(traits, ["software", "retail", "finance", "education", "health"]),
+                    seats = 5 + traits.Next(200),
+                }), signup, Id()) { GroupKey = $"account-{account:D4}" };
+            }
             yield return Track(userId, "USER_REGISTERED", new { referralSource = Pick(rng, s.ReferralSources), planType = plan }, signup, Id());
 
             var activated = rng.NextDouble() < (newFlow ? s.NewOnboardingActivationRate : s.ActivationRate);
@@ -96,6 +130,15 @@ public static class DemoDataGenerator
         new(MessageType.Track, userId, name, Json(properties), null, at, messageId);
 
     private static string Json(object o) => JsonSerializer.Serialize(o);
+
+    private static string PageTitle(string path) => path switch
+    {
+        "/" => "Home",
+        "/pricing" => "Pricing",
+        "/features" => "Features",
+        "/customers" => "Customers",
+        _ => "Launch post",
+    };
 
     private static string Pick(Random rng, IReadOnlyList<string> values) => values[rng.Next(values.Count)];
 }
