@@ -43,7 +43,7 @@ public sealed class CSharpGeneratorTests
                 new PropertyDefinition { Name = "mood", Type = PropertyType.Enum, EnumValues = ["ok", "OK", "2 good", ""], Required = true })]));
 
         Assert.Contains("public sealed record ABEvent : ", cs);
-        Assert.Contains("public sealed record ABEvent2 : ", cs);
+        Assert.Contains("public sealed record AB2Event : ", cs); // numbered as in telemetry.ts
         Assert.Contains("    public required string EventName2 { get; init; }\n", cs);
         Assert.Contains("    Ok,\n", cs);
         Assert.Contains("    OK,\n", cs);

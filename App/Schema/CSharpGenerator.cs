@@ -30,10 +30,12 @@ public static class CSharpGenerator
         sb.AppendLine("#nullable enable");
         sb.AppendLine();
         sb.AppendLine($"namespace {Namespace};");
-        var typeNames = new HashSet<string>(StringComparer.Ordinal);
+        // Event records are named as in telemetry.ts (UserRegistered2Event for a second UserRegistered); enums take what is left.
+        var typeNames = new List<string>();
         foreach (var def in definitions.OrderBy(d => d.Name, StringComparer.Ordinal))
         {
-            var typeName = Unique(TypeScriptGenerator.PascalCase(def.Name) + "Event", typeNames);
+            var typeName = TypeScriptGenerator.UniqueTypeName(TypeScriptGenerator.PascalCase(def.Name), typeNames);
+            typeNames.Add(typeName);
             var members = new HashSet<string>(RecordMembers.Append(typeName), StringComparer.Ordinal);
             var properties = def.Properties.Select(p => (Definition: p, Member: Unique(Identifier(p.Name), members), Enum: (EnumType?)null)).ToList();
             for (var i = 0; i < properties.Count; i++)
@@ -133,10 +135,11 @@ public static class CSharpGenerator
         return sb.ToString();
     }
 
-    private static string Unique(string name, HashSet<string> taken)
+    private static string Unique(string name, ICollection<string> taken)
     {
         var candidate = name;
-        for (var n = 2; !taken.Add(candidate); n++) candidate = name + n.ToString(CultureInfo.InvariantCulture);
+        for (var n = 2; taken.Contains(candidate); n++) candidate = name + n.ToString(CultureInfo.InvariantCulture);
+        taken.Add(candidate);
         return candidate;
     }
 

@@ -44,7 +44,8 @@ public static class TypeScriptGenerator
         return sb.ToString().ReplaceLineEndings("\n");
     }
 
-    private static string UniqueTypeName(string pascal, List<string> taken)
+    /// <summary>The event type name, numbered when taken (shared with the C# generator, so both clients name an event alike).</summary>
+    internal static string UniqueTypeName(string pascal, ICollection<string> taken)
     {
         var name = pascal + "Event";
         for (var n = 2; taken.Contains(name, StringComparer.Ordinal); n++) name = $"{pascal}{n}Event";
