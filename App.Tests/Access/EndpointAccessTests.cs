@@ -123,6 +123,7 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("POST /account/logout", "POST", "/account/logout", [Login, Login, Login, Login, Login, Login, 400, 400], ""),
         // Read API: a read or admin key, or a session.
         new("GET /api/schema/telemetry.ts", "GET", "/api/schema/telemetry.ts", ReadApi),
+        new("GET /api/schema/telemetry.cs", "GET", "/api/schema/telemetry.cs", ReadApi),
         new("GET /openapi/{documentName}.json", "GET", "/openapi/v1.json", ReadApi),
         new("GET /api/insights/activity", "GET", "/api/insights/activity?from=2026-11-02&to=2026-11-08", ReadApi),
         new("GET /api/insights/activation", "GET", "/api/insights/activation?from=2026-11-02&to=2026-11-08", ReadApi),

@@ -163,4 +163,15 @@ public sealed class OpenApiTests : IAsyncLifetime
         var codes = operation.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray();
         Assert.Equal(expected.Order().ToArray(), codes);
     }
+
+    [Theory]
+    [InlineData("/api/schema/telemetry.ts", "application/typescript")]
+    [InlineData("/api/schema/telemetry.cs", "text/x-csharp")]
+    public async Task Document_SchemaPaths_DescribeTheirContentType(string path, string contentType)
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var get = doc.RootElement.GetProperty("paths").GetProperty(path).GetProperty("get");
+        Assert.True(get.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty(contentType, out _));
+    }
 }

@@ -44,7 +44,8 @@ public static class TypeScriptGenerator
         return sb.ToString().ReplaceLineEndings("\n");
     }
 
-    private static string UniqueTypeName(string pascal, List<string> taken)
+    /// <summary>The event type name, numbered when taken (shared with the C# generator, so both clients name an event alike).</summary>
+    internal static string UniqueTypeName(string pascal, ICollection<string> taken)
     {
         var name = pascal + "Event";
         for (var n = 2; taken.Contains(name, StringComparer.Ordinal); n++) name = $"{pascal}{n}Event";
@@ -60,18 +61,7 @@ public static class TypeScriptGenerator
         _ => "never",
     };
 
-    /// <summary>A single-quoted TypeScript string: backslash, quote, every control character and the two Unicode line separators escaped.</summary>
-    private static string Quote(string s)
-    {
-        var sb = new StringBuilder(s.Length + 2).Append('\'');
-        foreach (var c in s)
-        {
-            if (c is '\\' or '\'') sb.Append('\\').Append(c);
-            else if (char.IsControl(c) || c is '\u2028' or '\u2029') sb.Append($"\\u{(int)c:x4}");
-            else sb.Append(c);
-        }
-        return sb.Append('\'').ToString();
-    }
+    private static string Quote(string s) => GeneratedSource.Quote(s, '\'');
 
     /// <summary>Text for a one-line doc comment: it cannot close the comment or break the line.</summary>
     private static string Comment(string s) =>
@@ -82,7 +72,8 @@ public static class TypeScriptGenerator
             ? name
             : Quote(name);
 
-    private static string PascalCase(string name)
+    /// <summary>A type name from an event name (shared with the C# generator): <c>checkout.completed</c> → <c>CheckoutCompleted</c>.</summary>
+    internal static string PascalCase(string name)
     {
         var sb = new StringBuilder();
         var upper = true;
