@@ -29,7 +29,7 @@ public sealed class RetentionJobsTests : IAsyncLifetime
     {
         using var connection = _factory.Services.GetRequiredService<JobStorage>().GetConnection();
         var jobs = connection.GetRecurringJobs();
-        Assert.Equal([EventRetentionJob.Id, QuarantineRetentionJob.Id, RollupJob.Id], jobs.Select(j => j.Id).Order().ToArray());
+        Assert.Equal([Dashboard.Operations.BackupJob.Id, EventRetentionJob.Id, QuarantineRetentionJob.Id, RollupJob.Id], jobs.Select(j => j.Id).Order().ToArray());
         var rollups = jobs.Single(j => j.Id == RollupJob.Id);
         Assert.Null(rollups.Error);
         Assert.InRange(rollups.NextExecution!.Value, DateTime.UtcNow.AddSeconds(-5), DateTime.UtcNow.AddSeconds(15));
