@@ -87,6 +87,13 @@ public sealed class PeopleEndpointsTests(IngestEndpointsFixture fixture) : IClas
         Assert.Equal([team], Ids(await GetAsync($"/api/people?search={plan}:team")));
         Assert.Equal([pro], Ids(await GetAsync($"/api/people?search={plan}:pro")));
         Assert.Empty(Ids(await GetAsync($"/api/people?search={plan}:none")));
+        // Numbers and booleans compare as their JSON text.
+        var seats = NewId("seats");
+        var beta = NewId("beta");
+        await IngestAsync(new { type = "identify", userId = pro, traits = new Dictionary<string, object> { [plan] = "pro", [seats] = 5, [beta] = true } });
+        Assert.Equal([pro], Ids(await GetAsync($"/api/people?search={seats}:5")));
+        Assert.Equal([pro], Ids(await GetAsync($"/api/people?search={beta}:true")));
+        Assert.Empty(Ids(await GetAsync($"/api/people?search={beta}:1")));
         // The anonymous id is part of its user: not listed by its own prefix.
         Assert.Empty(Ids(await GetAsync($"/api/people?search={anon}")));
         Assert.Null((await GetAsync($"/api/people?search={plan}:team")).GetProperty("nextCursor").GetString());

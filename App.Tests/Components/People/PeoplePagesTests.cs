@@ -67,6 +67,24 @@ public sealed class PeoplePagesTests : PageTestBase
     }
 
     [Fact]
+    public async Task Search_MoreThanAPage_LoadMoreAppendsTheRest()
+    {
+        var plan = NewId("plan");
+        var users = Enumerable.Range(0, 51).Select(i => NewId($"u{i}")).ToArray();
+        await PostAsync([.. users.Select(u => (object)new Dictionary<string, object> { ["type"] = "identify", ["userId"] = u, ["traits"] = new Dictionary<string, object> { [plan] = "x" } })]);
+
+        var cut = RenderPage<PeopleSearchPage>(uri: $"people?search={plan}:x");
+
+        cut.WaitForAssertion(() => Assert.Equal(50, cut.FindAll("[data-testid=person-link]").Count), Timeout);
+        await cut.Find("[data-testid=load-more]").ClickAsync(new());
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(users.Order(), cut.FindAll("[data-testid=person-link]").Select(a => a.TextContent).Order());
+            Assert.Empty(cut.FindAll("[data-testid=load-more]"));
+        }, Timeout);
+    }
+
+    [Fact]
     public void Person_Unknown_SaysSo()
     {
         var cut = RenderPage<PersonPage>(p => p.Add(x => x.Id, NewId("nobody")));
