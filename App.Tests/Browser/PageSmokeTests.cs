@@ -22,6 +22,7 @@ public sealed class PageSmokeTests(BrowserFixture browser)
     [InlineData("/experiments/new", 200, "New experiment")]
     [InlineData("/experiments/new-onboarding-flow", 200, "new-onboarding-flow")]
     [InlineData("/experiments/new-onboarding-flow/edit", 200, "Edit new-onboarding-flow")]
+    [InlineData("/people", 200, "People")]
     [InlineData("/admin/people", 200, "People")]
     [InlineData("/admin/keys", 200, "API keys")]
     [InlineData("/flags", 200, "Feature flags")]

@@ -74,6 +74,9 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Flags.FlagAdmin>());
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.Experiments.ExperimentResultsQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.Experiments.ExperimentEditor>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.People.PeopleQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.People.PersonQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.People.PersonEventsQuery>());
         // Pages read the signed-in person's role: render as an admin unless the test says otherwise.
         Authorization = Context.AddAuthorization();
         Authorization.SetAuthorized("test-admin");

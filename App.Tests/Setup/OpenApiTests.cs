@@ -40,6 +40,19 @@ public sealed class OpenApiTests : IAsyncLifetime
         Assert.True(content.TryGetProperty("text/plain", out _));
     }
 
+    [Theory]
+    [InlineData("/api/people", new[] { "200", "400", "429", "503" }, new[] { "search", "limit", "cursor", "format" })]
+    [InlineData("/api/people/{id}", new[] { "200", "404", "429", "503" }, new[] { "id" })]
+    [InlineData("/api/people/{id}/events", new[] { "200", "400", "404", "429", "503" }, new[] { "id", "before", "limit" })]
+    public async Task Document_PeoplePaths_AreListedWithTheirParametersAndAnswers(string path, string[] codes, string[] parameters)
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var get = doc.RootElement.GetProperty("paths").GetProperty(path).GetProperty("get");
+        Assert.Equal(codes, get.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToArray());
+        Assert.Equal(parameters.Order(), get.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).Order());
+    }
+
     [Fact]
     public async Task Document_SourceSettings_IsListedWithItsAnswers()
     {

@@ -9,7 +9,20 @@ public enum EvaluationReason { Disabled, TargetingMatch, Split, TargetingKeyMiss
 /// variants), and why. The OFREP value is <see cref="On"/> for a boolean flag and the variant key
 /// (or "off") for a flag with variants.
 /// </summary>
-public readonly record struct Evaluation(bool On, string? Variant, EvaluationReason Reason);
+public readonly record struct Evaluation(bool On, string? Variant, EvaluationReason Reason)
+{
+    /// <summary>The variant as OFREP names it: the variant served, "on" for a boolean flag that is on, else "off".</summary>
+    public string VariantName(CompiledFlag flag) => Variant ?? (On && !flag.HasVariants ? "on" : FlagState.OffVariant);
+
+    /// <summary>The reason in OpenFeature's words.</summary>
+    public string ReasonName => Reason switch
+    {
+        EvaluationReason.Disabled => "DISABLED",
+        EvaluationReason.TargetingMatch => "TARGETING_MATCH",
+        EvaluationReason.TargetingKeyMissing => "TARGETING_KEY_MISSING",
+        _ => "SPLIT",
+    };
+}
 
 /// <summary>
 /// Who is asking: the targeting key (the user id that is bucketed) and attributes such as

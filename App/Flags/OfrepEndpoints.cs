@@ -164,15 +164,10 @@ public static class OfrepEndpoints
         }
         json.WriteStartObject();
         json.WriteString(KeyName, flag.Flag.Key);
-        var variant = result.Variant ?? (result.On && !flag.Flag.HasVariants ? "on" : FlagState.OffVariant);
+        var variant = result.VariantName(flag.Flag);
         if (flag.Flag.HasVariants) json.WriteString(ValueName, variant);
         else json.WriteBoolean(ValueName, result.On);
-        json.WriteString(ReasonName, result.Reason switch
-        {
-            EvaluationReason.Disabled => "DISABLED",
-            EvaluationReason.TargetingMatch => "TARGETING_MATCH",
-            _ => "SPLIT",
-        });
+        json.WriteString(ReasonName, result.ReasonName);
         json.WriteString(VariantName, variant);
         json.WriteStartObject(MetadataName);
         // Only an evaluation that enters the experiment (a variant from the rollout split) names it.

@@ -30,6 +30,8 @@ public static class AnalyticsSetup
         services.AddSingleton<ExperimentResultsQuery>();
         services.AddSingleton<ExperimentEditor>();
         services.AddSingleton<Dashboard.People.PersonQuery>();
+        services.AddSingleton<Dashboard.People.PeopleQuery>();
+        services.AddSingleton<Dashboard.People.PersonEventsQuery>();
         return services;
     }
 
