@@ -22,5 +22,7 @@ public sealed class EventRecordConfiguration : IEntityTypeConfiguration<EventRec
         b.HasIndex(e => e.MessageId).IsUnique();
         b.HasIndex(e => new { e.Name, e.Timestamp, e.UserId });
         b.HasIndex(e => e.Timestamp);
+        // A person's events: identity merges move them, the person page reads them newest first.
+        b.HasIndex(e => new { e.UserId, e.Timestamp });
     }
 }

@@ -12,6 +12,7 @@ public sealed class UserRecordConfiguration : IEntityTypeConfiguration<UserRecor
         b.HasIndex(u => u.Key).IsUnique();
         b.HasIndex(u => u.FirstSeen);
         b.HasIndex(u => u.MergedInto);
+        b.HasIndex(u => new { u.LastSeen, u.Id }); // the people list, newest seen first
         b.HasIndex(u => u.AccountId);
     }
 }

@@ -144,6 +144,8 @@ namespace Dashboard.Data.Migrations
 
                     b.HasIndex("Timestamp");
 
+                    b.HasIndex("UserId", "Timestamp");
+
                     b.HasIndex("Name", "Timestamp", "UserId");
 
                     b.ToTable("Events", (string)null);
@@ -537,6 +539,8 @@ namespace Dashboard.Data.Migrations
                         .IsUnique();
 
                     b.HasIndex("MergedInto");
+
+                    b.HasIndex("LastSeen", "Id");
 
                     b.ToTable("Users", (string)null);
                 });
