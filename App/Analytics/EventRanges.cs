@@ -13,15 +13,16 @@ internal static class EventRanges
     /// no sort. Read it with a plain synchronous loop: SQLite answers from memory or the page cache,
     /// and an asynchronous read per row costs more than the row.
     /// </summary>
-    public static DbCommand Command(DbConnection connection, string name, long fromMs, long endMs, bool withProperties = false)
+    /// With a null <paramref name="name"/>, the events of every name, by timestamp, then user, then id.
+    public static DbCommand Command(DbConnection connection, string? name, long fromMs, long endMs, bool withProperties = false)
     {
         var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
             SELECT "UserId", "Timestamp", "Id"{(withProperties ? ", \"Properties\"" : "")} FROM "Events"
-            WHERE "Name" = $name AND "Timestamp" >= $from AND "Timestamp" < $end
-            ORDER BY "Name", "Timestamp", "UserId", "Id"
+            WHERE {(name is null ? "" : "\"Name\" = $name AND ")}"Timestamp" >= $from AND "Timestamp" < $end
+            ORDER BY {(name is null ? "" : "\"Name\", ")}"Timestamp", "UserId", "Id"
             """;
-        Add(cmd, "$name", name);
+        if (name is not null) Add(cmd, "$name", name);
         Add(cmd, "$from", fromMs);
         Add(cmd, "$end", endMs);
         return cmd;
