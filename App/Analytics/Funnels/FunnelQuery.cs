@@ -49,12 +49,12 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         var names = specs.DistinctBy(s => s.Text).ToList();
         var stepName = specs.Select(s => names.FindIndex(n => n.Text == s.Text)).ToArray();
         var byProperty = request.Breakdown?.Source == BreakdownSource.EventProperty;
-        // Blockers are names after the steps': the exclusions, and every event for a strict order.
+        // Blockers are names too: the exclusions, or every event for a strict order.
         var blockerSpecs = (request.Exclude ?? []).Select(e => FunnelSteps.Parse(e, out var error) is var spec && error is null
             ? spec : throw new ArgumentException(error)).ToList();
         if (request.Order == FunnelOrder.Strict) blockerSpecs = [FunnelStepSpec.AnyEvent];
-        var blockers = Enumerable.Range(names.Count, blockerSpecs.Count).ToArray();
-        names.AddRange(blockerSpecs);
+        // One name per text: the packed tail tells names apart by their event name.
+        var blockers = blockerSpecs.Select(b => names.FindIndex(n => n.Text == b.Text) is var at and >= 0 ? at : Add(names, b)).ToArray();
 
         // The sequence matching is FunnelMatcher's; SQL only reads each name's events. The packed
         // timestamps (EventTimes) carry no event ids or properties; a breakdown by a property of
@@ -116,6 +116,12 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         }
         return Enumerable.Range(0, weeks).Select(w => new FunnelWeek(first.AddDays(7 * w), started[w], converted[w],
             started[w] == 0 ? null : (double)converted[w] / started[w])).ToList();
+    }
+
+    private static int Add(List<FunnelStepSpec> names, FunnelStepSpec name)
+    {
+        names.Add(name);
+        return names.Count - 1;
     }
 
     private static List<FunnelReach> GroupList(Dictionary<string, List<FunnelReach>> groups, string key) =>
