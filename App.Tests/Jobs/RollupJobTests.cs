@@ -74,6 +74,13 @@ public sealed class RollupJobTests : IAsyncLifetime
             answers.Add(await funnel.RunAsync(new FunnelRequest(["USER_REGISTERED", "FEATURE_ENGAGED"], D(from), D(to), TimeSpan.FromDays(8))));
             answers.Add(await funnel.RunAsync(new FunnelRequest(["FEATURE_ENGAGED", "FEATURE_ENGAGED"], D(from), D(to), TimeSpan.FromDays(3),
                 Breakdown.Event("featureName"))));
+            // Exclusions read packed (without conditions) or raw; a strict order reads every event; time to convert and the trend.
+            answers.Add(await funnel.RunAsync(new FunnelRequest(["APP_OPENED", "APP_OPENED"], D(from), D(to),
+                Exclude: ["FEATURE_ENGAGED"], TimeToConvert: true, Trend: true)));
+            answers.Add(await funnel.RunAsync(new FunnelRequest(["APP_OPENED", "FEATURE_ENGAGED", "APP_OPENED"], D(from), D(to),
+                Exclude: ["FEATURE_ENGAGED[featureName=export]"], TimeToConvert: true)));
+            answers.Add(await funnel.RunAsync(new FunnelRequest(["FEATURE_ENGAGED", "APP_OPENED"], D(from), D(to),
+                Order: FunnelOrder.Strict, Trend: true)));
             // Activation reads the packed event times too: first signups, activation in the window.
             answers.Add(await activation.RunAsync(new ActivationRequest(D(from), D(to), "USER_REGISTERED", "FEATURE_ENGAGED", TimeSpan.FromDays(8))));
             answers.Add(await activation.RunAsync(new ActivationRequest(D(from), D(to), "APP_OPENED", "FEATURE_ENGAGED", TimeSpan.FromDays(1))));

@@ -11,17 +11,19 @@ internal static class EventRanges
     /// <paramref name="name"/> with their timestamp in [<paramref name="fromMs"/>,
     /// <paramref name="endMs"/>), in index order: by timestamp, then user, then storage order, with
     /// no sort. Read it with a plain synchronous loop: SQLite answers from memory or the page cache,
-    /// and an asynchronous read per row costs more than the row.
+    /// and an asynchronous read per row costs more than the row. With a null <paramref name="name"/>,
+    /// the events of every name by timestamp, then id (the timestamp index's order: per user still
+    /// timestamp then storage order, with no sort).
     /// </summary>
-    public static DbCommand Command(DbConnection connection, string name, long fromMs, long endMs, bool withProperties = false)
+    public static DbCommand Command(DbConnection connection, string? name, long fromMs, long endMs, bool withProperties = false)
     {
         var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
             SELECT "UserId", "Timestamp", "Id"{(withProperties ? ", \"Properties\"" : "")} FROM "Events"
-            WHERE "Name" = $name AND "Timestamp" >= $from AND "Timestamp" < $end
-            ORDER BY "Name", "Timestamp", "UserId", "Id"
+            WHERE {(name is null ? "" : "\"Name\" = $name AND ")}"Timestamp" >= $from AND "Timestamp" < $end
+            ORDER BY {(name is null ? "\"Timestamp\", \"Id\"" : "\"Name\", \"Timestamp\", \"UserId\", \"Id\"")}
             """;
-        Add(cmd, "$name", name);
+        if (name is not null) Add(cmd, "$name", name);
         Add(cmd, "$from", fromMs);
         Add(cmd, "$end", endMs);
         return cmd;

@@ -69,7 +69,10 @@ public static class InsightsEndpoints
             .WithSummary("Ordered funnel with a window from the first step")
             .WithDescription("steps: at least two comma-separated event names, each optionally with property conditions NAME[key=value][key2=value2] (values compare as text); window: default 14d (exactly the window counts); " +
                              "from, to bound the first step. breakdown: a property of the first step's event, user.<trait> or group.<trait> (a trait of the user's account); " +
-                             "the 25 largest groups and (other). " + CsvNote)
+                             "the 25 largest groups and (other). exclude: events written like steps (comma-separated); one strictly between two steps of an attempt " +
+                             "(not at the same millisecond as either) ends it at the earlier step. order: ordered (default) or strict (no other event of the user strictly between two steps). " +
+                             "include: timeToConvert (per step from step 2: p50, p90 by nearest rank, histogram with upper edges 60, 300, 3600, 86400, 604800 seconds and beyond) " +
+                             "and/or trend (per ISO week of the best attempt's first step: started, converted, rate). " + CsvNote)
             .Produces<FunnelResult>();
 
         group.MapGet("/features", FeaturesAsync)
@@ -134,25 +137,40 @@ public static class InsightsEndpoints
     }
 
     private static async Task<IResult> FunnelAsync(string? steps, string? window, string? from, string? to,
-        string? breakdown, string? format, FunnelQuery query, CancellationToken ct)
+        string? breakdown, string? exclude, string? order, string? include, string? format, FunnelQuery query, CancellationToken ct)
     {
-        var request = FunnelRequest.Parse(steps, window, from, to, breakdown);
+        var request = FunnelRequest.Parse(steps, window, from, to, breakdown, exclude, order, include);
         var output = P.Format(format);
         var result = await query.RunAsync(request, ct);
         if (output == InsightsFormat.Json) return Results.Ok(result);
         // One row per step; openWindowUsers belongs to the whole funnel (or group) and repeats on its rows.
-        var csv = new Csv().Row("breakdown", "step", "event", "users", "conversionFromStart", "conversionFromPrevious",
-            "medianSecondsFromPrevious", "openWindowUsers");
+        // include=timeToConvert adds p50, p90 and a column per histogram bucket; include=trend a
+        // second table (week, started, converted, rate) after an empty line.
+        string[] header = ["breakdown", "step", "event", "users", "conversionFromStart", "conversionFromPrevious",
+            "medianSecondsFromPrevious", "openWindowUsers"];
+        if (request.TimeToConvert)
+            header = [.. header, "p50SecondsFromPrevious", "p90SecondsFromPrevious",
+                .. FunnelMatcher.HistogramEdges.Select(e => $"usersUpTo{e}s"), "usersBeyond"];
+        var csv = new Csv().Row(header);
         void Rows(string label, IReadOnlyList<FunnelStep> rows, int open)
         {
             for (var i = 0; i < rows.Count; i++)
             {
                 var s = rows[i];
-                csv.Row(label, i + 1, s.Event, s.Users, s.ConversionFromStart, s.ConversionFromPrevious, s.MedianSecondsFromPrevious, open);
+                object?[] row = [label, i + 1, s.Event, s.Users, s.ConversionFromStart, s.ConversionFromPrevious, s.MedianSecondsFromPrevious, open];
+                if (request.TimeToConvert)
+                    row = [.. row, s.TimeToConvert?.P50, s.TimeToConvert?.P90,
+                        .. s.TimeToConvert?.Histogram.Select(b => (object?)b.Users) ?? FunnelMatcher.HistogramEdges.Append(0).Select(_ => (object?)null)];
+                csv.Row(row);
             }
         }
         Rows(AllLabel, result.Steps, result.OpenWindowUsers);
         foreach (var g in result.Breakdown ?? []) Rows(g.Value, g.Steps, g.OpenWindowUsers);
+        if (result.Trend is { } trend)
+        {
+            csv.Row().Row("week", "started", "converted", "rate");
+            foreach (var w in trend) csv.Row(w.Week, w.Started, w.Converted, w.Rate);
+        }
         return csv.ToResult();
     }
 

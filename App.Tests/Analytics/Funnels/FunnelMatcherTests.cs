@@ -18,10 +18,11 @@ public sealed class FunnelMatcherTests
     }
 
     private static List<UserReach> Match(FunnelEvents[] perName, int[] stepName, FunnelRange? range = null, bool ids = false,
-        Func<int, string>? valueOf = null)
+        Func<int, string>? valueOf = null, int[]? blockers = null)
     {
         var into = new List<UserReach>();
-        FunnelMatcher.MatchUsers(perName, stepName, perName[0].Starts.Length, u => 100 + u, range ?? Range, ids, valueOf, into);
+        FunnelMatcher.MatchUsers(perName, stepName, blockers ?? [], perName[0].Starts.Length, u => 100 + u, range ?? Range, ids, valueOf,
+            into);
         return into;
     }
 
@@ -204,5 +205,83 @@ public sealed class FunnelMatcherTests
         var (steps, _) = FunnelMatcher.Summarise(users, ["A", "B"], 10_000, 0);
 
         Assert.Equal(2.5, steps[1].MedianSecondsFromPrevious);
+    }
+
+    [Theory]
+    // Steps A, B, C; exclusion X (name 3). A at 10, B at 20, C at 30.
+    [InlineData(new long[] { 15 }, "1: 10")]        // X strictly between A and B: ends at A
+    [InlineData(new long[] { 25 }, "2: 10 20")]     // X between B and C: ends at B
+    [InlineData(new long[] { 10 }, "3: 10 20 30")]  // X at the same millisecond as A: not between
+    [InlineData(new long[] { 20 }, "3: 10 20 30")]  // X at the same millisecond as B: not between
+    [InlineData(new long[] { 5, 35 }, "3: 10 20 30")] // before the start and after the last step: no effect
+    public void MatchUsers_Exclusion_EndsTheAttemptWhenStrictlyBetweenSteps(long[] excluded, string expected)
+    {
+        var reached = Match([Events([[10]]), Events([[20]]), Events([[30]]), Events([excluded])], [0, 1, 2], blockers: [3]);
+
+        Assert.Equal(expected, Only(reached));
+    }
+
+    [Fact]
+    public void MatchUsers_ExclusionWithRepeatedStart_ALaterAttemptConverts()
+    {
+        // A at 10 and 30, X at 20, B at 40: the first attempt ends at A, the second (30 → 40) converts.
+        var reached = Match([Events([[10, 30]]), Events([[40]]), Events([[20]])], [0, 1], blockers: [2]);
+
+        Assert.Equal("2: 30 40", Only(reached));
+    }
+
+    [Fact]
+    public void MatchUsers_ExclusionWithRepeatedStep_EndsAtTheStepBefore()
+    {
+        // Steps A, B, B (name 1 twice); B at 20 and 40, X at 30: A → B(20), then X before B(40): depth 2.
+        var reached = Match([Events([[10]]), Events([[20, 40]]), Events([[30]])], [0, 1, 1], blockers: [2]);
+
+        Assert.Equal("2: 10 20", Only(reached));
+    }
+
+    [Fact]
+    public void MatchUsers_StrictOrder_AnyOtherEventBetweenEndsTheAttempt()
+    {
+        // Every event of each user is the blocker name 2. User 0: A 10, B 20 only; user 1: A 10, other 15, B 20;
+        // user 2: A 10, other at 10 and at 20 (ties), B 20; user 3: A 10, A 12, B 20 (the second A starts a strict attempt).
+        var all = Events([[10, 20], [10, 15, 20], [10, 10, 20, 20], [10, 12, 20]]);
+        var reached = Match([Events([[10], [10], [10], [10, 12]]), Events([[20], [20], [20], [20]]), all], [0, 1], blockers: [2]);
+
+        Assert.Equal(["2: 10 20", "1: 10", "2: 10 20", "2: 12 20"], reached.Select(r => Shown(r.Best)));
+    }
+
+    [Fact]
+    public void Summarise_TimeToConvert_NearestRankAndBuckets()
+    {
+        // Five users reach B after 30 s, 60 s, 61 s, 2 h and 8 days: p50 = 3rd smallest = 61 s, p90 = 5th (⌈4.5⌉) = 8 days.
+        long[] gaps = [30_000, 60_000, 61_000, 7_200_000, 8 * 86_400_000L];
+        var users = gaps.Select(g => new FunnelReach(2, [0, g])).ToList();
+
+        var (steps, _) = FunnelMatcher.Summarise(users, ["A", "B"], 100, 0, timeToConvert: true);
+
+        Assert.Null(steps[0].TimeToConvert);
+        var time = steps[1].TimeToConvert!;
+        Assert.Equal(61, time.P50);
+        Assert.Equal(8 * 86_400, time.P90);
+        Assert.Equal([new(60, 2), new(300, 1), new(3600, 0), new(86400, 1), new(604800, 0), new(null, 1)], time.Histogram);
+        Assert.Equal(61, steps[1].MedianSecondsFromPrevious);
+    }
+
+    [Fact]
+    public void Summarise_TimeToConvertNobodyReached_NullPercentilesEmptyBuckets()
+    {
+        var (steps, _) = FunnelMatcher.Summarise([new FunnelReach(1, [0, 0])], ["A", "B"], 100, 0, timeToConvert: true);
+
+        Assert.Null(steps[1].TimeToConvert!.P50);
+        Assert.Null(steps[1].TimeToConvert!.P90);
+        Assert.All(steps[1].TimeToConvert!.Histogram, b => Assert.Equal(0, b.Users));
+    }
+
+    [Fact]
+    public void Summarise_WithoutTimeToConvert_LeavesItOut()
+    {
+        var (steps, _) = FunnelMatcher.Summarise([new FunnelReach(2, [0, 5])], ["A", "B"], 100, 0);
+
+        Assert.All(steps, s => Assert.Null(s.TimeToConvert));
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dashboard.Analytics;
 using Dashboard.Analytics.Funnels;
 using Dashboard.Tests.TestSupport;
@@ -333,5 +334,119 @@ public sealed class FunnelQueryTests : IAsyncLifetime
         Assert.Equal((3, 0), (groups[0].Steps[0].Users, groups[0].Steps[1].Users));
         Assert.Equal(2, groups[25].Steps[0].Users);
         Assert.Equal(29, result.Steps[0].Users);
+    }
+
+    // Steps VIEW → CART → BUY, window 2 days, range 03-02..03-08; exclusion LEAVE (LEAVE[reason=price] where said).
+    //   x1 VIEW 10:00, LEAVE {reason price} 10:30, CART 11:00, BUY 12:00 (03-02)   → excluded: 1; else 3
+    //   x2 VIEW 10:00, CART 11:00, LEAVE {reason other} 11:00 (tie with CART), BUY 12:00 → 3 (a tie is not between)
+    //   x3 VIEW 10:00, CART 11:00, LEAVE {reason price} 11:30, BUY 12:00; VIEW 03-03 10:00, CART 03-03 11:00
+    //      → excluded: the first attempt ends at CART, the second reaches CART too: 2; else 3
+    //   x4 VIEW 10:00, OTHER 10:10, CART 11:00 → 2 (no LEAVE), but strict ends at VIEW: 1
+    // exclude=LEAVE: VIEW 4, CART 3 (x2 x3 x4), BUY 1 (x2). exclude=LEAVE[reason=price]: the same (x2's LEAVE is a tie anyway).
+    // order=strict: x1 1 (LEAVE between), x2 3 (LEAVE at CART's millisecond), x3 2, x4 1 → VIEW 4, CART 2, BUY 1.
+    private Task SeedExclusionAsync() => new AnalyticsData(_factory.Services)
+        .Event("x1", "VIEW", "2026-03-02T10:00:00Z").Event("x1", "LEAVE", "2026-03-02T10:30:00Z", new { reason = "price" })
+        .Event("x1", "CART", "2026-03-02T11:00:00Z").Event("x1", "BUY", "2026-03-02T12:00:00Z")
+        .Event("x2", "VIEW", "2026-03-02T10:00:00Z").Event("x2", "CART", "2026-03-02T11:00:00Z")
+        .Event("x2", "LEAVE", "2026-03-02T11:00:00Z", new { reason = "other" }).Event("x2", "BUY", "2026-03-02T12:00:00Z")
+        .Event("x3", "VIEW", "2026-03-02T10:00:00Z").Event("x3", "CART", "2026-03-02T11:00:00Z")
+        .Event("x3", "LEAVE", "2026-03-02T11:30:00Z", new { reason = "price" }).Event("x3", "BUY", "2026-03-02T12:00:00Z")
+        .Event("x3", "VIEW", "2026-03-03T10:00:00Z").Event("x3", "CART", "2026-03-03T11:00:00Z")
+        .Event("x4", "VIEW", "2026-03-02T10:00:00Z").Event("x4", "OTHER", "2026-03-02T10:10:00Z").Event("x4", "CART", "2026-03-02T11:00:00Z")
+        .SaveAsync();
+
+    private Task<FunnelResult> RunExclusionAsync(IReadOnlyList<string>? exclude, FunnelOrder order = FunnelOrder.Ordered) =>
+        Query().RunAsync(new FunnelRequest(["VIEW", "CART", "BUY"], D("2026-03-02"), D("2026-03-08"), TwoDays, Exclude: exclude, Order: order));
+
+    [Theory]
+    [InlineData(null, new[] { 4, 4, 3 })]
+    [InlineData("LEAVE", new[] { 4, 3, 1 })]
+    [InlineData("LEAVE[reason=price]", new[] { 4, 3, 1 })]
+    [InlineData("LEAVE[reason=other]", new[] { 4, 4, 3 })]
+    public async Task RunAsync_Exclusion_EndsAttemptsAtTheStepBefore(string? exclude, int[] users)
+    {
+        await SeedExclusionAsync();
+
+        var result = await RunExclusionAsync(exclude is null ? null : [exclude]);
+
+        Assert.Equal(users, result.Steps.Select(s => s.Users));
+    }
+
+    [Fact]
+    public async Task RunAsync_StrictOrder_AnyEventBetweenStepsEndsTheAttempt()
+    {
+        await SeedExclusionAsync();
+
+        var result = await RunExclusionAsync(null, FunnelOrder.Strict);
+
+        Assert.Equal([4, 2, 1], result.Steps.Select(s => s.Users));
+    }
+
+    // Steps VIEW → BUY, window 2 days, range 03-01 (Sunday) .. 03-10 (Tuesday): ISO weeks 02-23, 03-02, 03-09.
+    //   w1 VIEW 03-01 23:00, BUY 03-02 00:30 (converts across the week boundary) → week 02-23, converted; gap 5400 s
+    //   w2 VIEW 03-02 00:00 (Monday), no BUY                                      → week 03-02
+    //   w3 VIEW 03-03 10:00, BUY 03-03 10:00:30                                   → week 03-02, converted; gap 30 s
+    //   w4 VIEW 03-04 10:00, BUY 03-04 10:01                                      → week 03-02, converted; gap 60 s
+    //   w5 VIEW 03-01 10:00 (no BUY in its window), VIEW 03-09 10:00, BUY 03-12 10:00 (3 days: too late), BUY 03-09 11:00
+    //      → best attempt: the second, week 03-09, converted; gap 3600 s
+    // Trend: 02-23 1/1; 03-02 3 started, 2 converted; 03-09 1/1.
+    // timeToConvert of BUY over gaps 30, 60, 3600, 5400: p50 = 2nd = 60, p90 = 4th = 5400; buckets ≤60: 2, ≤3600: 1, ≤86400: 1.
+    private Task SeedWeeksAsync() => new AnalyticsData(_factory.Services)
+        .Event("w1", "VIEW", "2026-03-01T23:00:00Z").Event("w1", "BUY", "2026-03-02T00:30:00Z")
+        .Event("w2", "VIEW", "2026-03-02T00:00:00Z")
+        .Event("w3", "VIEW", "2026-03-03T10:00:00Z").Event("w3", "BUY", "2026-03-03T10:00:30Z")
+        .Event("w4", "VIEW", "2026-03-04T10:00:00Z").Event("w4", "BUY", "2026-03-04T10:01:00Z")
+        .Event("w5", "VIEW", "2026-03-01T10:00:00Z").Event("w5", "VIEW", "2026-03-09T10:00:00Z").Event("w5", "BUY", "2026-03-09T11:00:00Z")
+        .SaveAsync();
+
+    [Fact]
+    public async Task RunAsync_Trend_CountsEachUserInTheWeekOfTheirBestAttempt()
+    {
+        await SeedWeeksAsync();
+
+        var result = await Query().RunAsync(new FunnelRequest(["VIEW", "BUY"], D("2026-03-01"), D("2026-03-10"), TwoDays, Trend: true));
+
+        Assert.Equal([new FunnelWeek(D("2026-02-23"), 1, 1, 1.0), new FunnelWeek(D("2026-03-02"), 3, 2, 2 / 3.0),
+            new FunnelWeek(D("2026-03-09"), 1, 1, 1.0)], result.Trend);
+        Assert.Null(result.Steps[1].TimeToConvert);
+    }
+
+    [Fact]
+    public async Task GetFunnel_TimeToConvertAndTrend_ServesThemInJsonAndCsv()
+    {
+        await SeedWeeksAsync();
+        await using var app = _factory.WithClock(Now);
+        using var client = app.CreateReaderClient();
+        const string url = "/api/insights/funnel?steps=VIEW,BUY&window=2d&from=2026-03-01&to=2026-03-10&include=timeToConvert,trend";
+
+        var json = await client.GetJsonAsync(url);
+        var csv = await client.GetCsvAsync(url + "&format=csv");
+
+        Assert.False(json.GetProperty("steps")[0].TryGetProperty("timeToConvert", out _));
+        Assert.Equal("""{"p50":60,"p90":5400,"histogram":[{"upToSeconds":60,"users":2},{"upToSeconds":300,"users":0},""" +
+                     """{"upToSeconds":3600,"users":1},{"upToSeconds":86400,"users":1},{"upToSeconds":604800,"users":0},{"upToSeconds":null,"users":0}]}""",
+            json.GetProperty("steps")[1].GetProperty("timeToConvert").GetRawText());
+        Assert.Equal("""{"week":"2026-03-09","started":1,"converted":1,"rate":1}""", json.GetProperty("trend")[2].GetRawText());
+        Assert.Equal(
+            "breakdown,step,event,users,conversionFromStart,conversionFromPrevious,medianSecondsFromPrevious,openWindowUsers," +
+            "p50SecondsFromPrevious,p90SecondsFromPrevious,usersUpTo60s,usersUpTo300s,usersUpTo3600s,usersUpTo86400s,usersUpTo604800s,usersBeyond\r\n" +
+            "(all),1,VIEW,5,1,1,,0,,,,,,,,\r\n(all),2,BUY,4,0.8,0.8,1830,0,60,5400,2,0,1,1,0,0\r\n\r\n" +
+            "week,started,converted,rate\r\n2026-02-23,1,1,1\r\n2026-03-02,3,2,0.6666666667\r\n2026-03-09,1,1,1\r\n", csv);
+    }
+
+    [Fact]
+    public async Task GetFunnel_ExcludeAndStrict_AnswerFromTheQueryString()
+    {
+        await SeedExclusionAsync();
+        await using var app = _factory.WithClock(Now);
+        using var client = app.CreateReaderClient();
+        const string url = "/api/insights/funnel?steps=VIEW,CART,BUY&window=2d&from=2026-03-02&to=2026-03-08";
+
+        var excluded = await client.GetJsonAsync(url + "&exclude=OTHER,LEAVE%5Breason=price%5D");
+        var strict = await client.GetJsonAsync(url + "&order=strict");
+
+        // OTHER also ends x4's attempt at VIEW: CART x2 x3.
+        Assert.Equal([4, 2, 1], excluded.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("users").GetInt32()));
+        Assert.Equal([4, 2, 1], strict.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("users").GetInt32()));
     }
 }

@@ -45,6 +45,37 @@ public sealed class FunnelsPageTests : PageTestBase
         }, Timeout);
     }
 
+    [Fact]
+    public async Task Render_ExcludeAndStrict_ShowsTimeToConvertAndWeeklyTrend()
+    {
+        // a: register, create 2h later; b: register, LOGOUT, create 30 s later (excluded, and not strict either).
+        var start = Today.AddDays(-20);
+        await new AnalyticsData(Factory.Services)
+            .Event("a", "USER_REGISTERED", At(start, 8))
+            .Event("a", "PROJECT_CREATED", At(start, 10))
+            .Event("b", "USER_REGISTERED", At(start, 9))
+            .Event("b", "LOGOUT", $"{start:yyyy-MM-dd}T09:00:10Z")
+            .Event("b", "PROJECT_CREATED", $"{start:yyyy-MM-dd}T09:00:30Z")
+            .SaveAsync();
+        var week = Dashboard.Rollups.UtcCalendar.WeekStart(start);
+
+        var cut = RenderPage<FunnelsPage>(uri: $"/funnels?steps=USER_REGISTERED,PROJECT_CREATED&from={start:yyyy-MM-dd}&to={start:yyyy-MM-dd}&exclude=LOGOUT");
+
+        cut.WaitForAssertion(() =>
+        {
+            var rows = cut.FindAll("[data-testid=funnel-steps] tbody tr").Select(r => r.TextContent).ToList();
+            // a alone converts: median and p90 2h, one user in the (1d] bucket.
+            Assert.Matches(@"2\. PROJECT_CREATED\s*1\s*1\s*50%\s*50%\s*2h\s*2h\s*0\s*0\s*0\s*1\s*0\s*0", rows[1]);
+            Assert.Matches($@"{week:yyyy-MM-dd}\s*2\s*1\s*50%", cut.Find("[data-testid=funnel-trend] tbody tr").TextContent);
+            Assert.Contains("exclude=LOGOUT", cut.Find("a[data-testid=csv]").GetAttribute("href"));
+        }, Timeout);
+
+        Navigation.NavigateTo($"/funnels?steps=USER_REGISTERED,PROJECT_CREATED&from={start:yyyy-MM-dd}&to={start:yyyy-MM-dd}&order=strict");
+
+        cut.WaitForAssertion(() =>
+            Assert.Matches(@"2\. PROJECT_CREATED\s*1\s*1\s*50%", cut.FindAll("[data-testid=funnel-steps] tbody tr")[1].TextContent), Timeout);
+    }
+
     /// <summary>The step's condition input (MudTextField puts the test id on the input itself).</summary>
     private static AngleSharp.Dom.IElement Where(IRenderedComponent<FunnelsPage> cut, int step)
     {

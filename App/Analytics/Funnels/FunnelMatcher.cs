@@ -37,7 +37,11 @@ internal sealed record UserReach(long UserId, FunnelReach Best, List<(string Val
 /// conditions share a name). An attempt starts at each first-step event before End; each later step
 /// takes the earliest event of its name at or after the previous step's event (by timestamp, then
 /// storage order) and at most W after the attempt's start, an event filling at most one step of an
-/// attempt. A user's best attempt reaches furthest, the earliest start among ties.
+/// attempt. Blockers (indexes of names too, never steps') end an attempt at step i when one of
+/// their events lies strictly between step i's time and the time of the event that would fill
+/// step i + 1: an event at the same millisecond as either step does not. They are the exclusion
+/// events, or every event of the user for a strict order. A user's best attempt reaches furthest,
+/// the earliest start among ties.
 /// <see cref="Summarise"/> turns best attempts into per-step counts, conversions and medians.
 /// </summary>
 internal static class FunnelMatcher
@@ -48,8 +52,8 @@ internal static class FunnelMatcher
     /// <paramref name="ids"/> events are told apart by id, else by position.
     /// <paramref name="valueOf"/> gives the breakdown value of a first-step event by its position.
     /// </summary>
-    public static void MatchUsers(FunnelEvents[] perName, int[] stepName, int users, Func<int, long> userIdOf, FunnelRange range,
-        bool ids, Func<int, string>? valueOf, List<UserReach> into)
+    public static void MatchUsers(FunnelEvents[] perName, int[] stepName, int[] blockers, int users, Func<int, long> userIdOf,
+        FunnelRange range, bool ids, Func<int, string>? valueOf, List<UserReach> into)
     {
         var starts = perName[0];
         var attempts = new List<int>();
@@ -59,13 +63,14 @@ internal static class FunnelMatcher
             for (var p = starts.Starts[u]; p < starts.Ends[u] && starts.Ts[p] < range.EndMs; p++) attempts.Add(p);
             if (attempts.Count == 0) continue;
             var byValue = valueOf is null ? null
-                : attempts.GroupBy(valueOf).Select(g => (g.Key, Best(perName, stepName, u, g.ToList(), range.WindowMs, ids))).ToList();
-            into.Add(new UserReach(userIdOf(u), Best(perName, stepName, u, attempts, range.WindowMs, ids), byValue));
+                : attempts.GroupBy(valueOf).Select(g => (g.Key, Best(perName, stepName, blockers, u, g.ToList(), range.WindowMs, ids))).ToList();
+            into.Add(new UserReach(userIdOf(u), Best(perName, stepName, blockers, u, attempts, range.WindowMs, ids), byValue));
         }
     }
 
     /// <summary>The attempt reaching furthest; the earliest among ties (attempts come in time order).</summary>
-    private static FunnelReach Best(FunnelEvents[] perName, int[] stepName, int user, List<int> attempts, long windowMs, bool ids)
+    private static FunnelReach Best(FunnelEvents[] perName, int[] stepName, int[] blockers, int user, List<int> attempts, long windowMs,
+        bool ids)
     {
         Span<long> best = stackalloc long[stepName.Length];
         Span<long> times = stackalloc long[stepName.Length];
@@ -73,7 +78,7 @@ internal static class FunnelMatcher
         var bestDepth = 0;
         foreach (var start in attempts)
         {
-            var depth = Follow(perName, stepName, user, start, windowMs, ids, times, used);
+            var depth = Follow(perName, stepName, blockers, user, start, windowMs, ids, times, used);
             if (depth <= bestDepth) continue;
             bestDepth = depth;
             var swap = best;
@@ -88,9 +93,11 @@ internal static class FunnelMatcher
     /// Fills the steps of the attempt that starts at position <paramref name="start"/> of the first
     /// step's events greedily: each step takes the earliest event of its name at or after the
     /// previous step's time (by timestamp, then storage order) within the window, skipping events
-    /// the attempt already used. Returns how many steps it reached, their times in <paramref name="times"/>.
+    /// the attempt already used, and stopping where a blocker's event comes strictly between two
+    /// steps (a later event of the step would have it between too, so the earliest stays best).
+    /// Returns how many steps it reached, their times in <paramref name="times"/>.
     /// </summary>
-    private static int Follow(FunnelEvents[] perName, int[] stepName, int user, int start, long windowMs, bool ids,
+    private static int Follow(FunnelEvents[] perName, int[] stepName, int[] blockers, int user, int start, long windowMs, bool ids,
         Span<long> times, Span<long> used)
     {
         // The events the attempt used: by id when the steps' events were read with ids (steps
@@ -107,11 +114,23 @@ internal static class FunnelMatcher
             var (a, b) = (events.Starts[user], events.Ends[user]);
             var p = LowerBound(events.Ts, a, b, times[depth - 1]);
             while (p < b && events.Ts[p] <= deadline && used[..depth].Contains(ids ? events.Ids[p] : Position(name, p))) p++;
-            if (p == b || events.Ts[p] > deadline) break;
+            if (p == b || events.Ts[p] > deadline || Blocked(perName, blockers, user, times[depth - 1], events.Ts[p])) break;
             used[depth] = ids ? events.Ids[p] : Position(name, p);
             times[depth] = events.Ts[p];
         }
         return depth;
+    }
+
+    /// <summary>True when a blocker's event of the user lies in the open interval (<paramref name="after"/>, <paramref name="before"/>).</summary>
+    private static bool Blocked(FunnelEvents[] perName, int[] blockers, int user, long after, long before)
+    {
+        foreach (var name in blockers)
+        {
+            var events = perName[name];
+            var p = LowerBound(events.Ts, events.Starts[user], events.Ends[user], after + 1);
+            if (p < events.Ends[user] && events.Ts[p] < before) return true;
+        }
+        return false;
     }
 
     private static long Position(int name, int position) => ((long)name << 32) | (uint)position;
@@ -130,10 +149,10 @@ internal static class FunnelMatcher
     /// <summary>
     /// Per step: users whose best attempt reached it, conversion from step 1 and from the previous
     /// step (null when the base is 0), and the median seconds from the previous step (null for step
-    /// 1); and the users whose best attempt stopped short while its window is open at now.
+    /// 1), with <paramref name="timeToConvert"/> its percentiles and histogram too; and the users whose best attempt stopped short while its window is open at now.
     /// </summary>
     public static (IReadOnlyList<FunnelStep> Steps, int Open) Summarise(List<FunnelReach> users, IReadOnlyList<string> steps, long windowMs,
-        long nowMs)
+        long nowMs, bool timeToConvert = false)
     {
         // reached[i]: users whose best attempt reached step i; gaps[i]: their milliseconds from step i - 1.
         var reached = new int[steps.Count];
@@ -155,9 +174,31 @@ internal static class FunnelMatcher
             result.Add(new FunnelStep(steps[i], reached[i],
                 started == 0 ? null : (double)reached[i] / started,
                 previous == 0 ? null : (double)reached[i] / previous,
-                i == 0 ? null : MedianSeconds(gaps[i])));
+                i == 0 ? null : MedianSeconds(gaps[i]), i == 0 || !timeToConvert ? null : TimeToConvert(gaps[i])));
         }
         return (result, open);
+    }
+
+    /// <summary>The histogram's upper edges in seconds: a minute, five minutes, an hour, a day, a week; then beyond.</summary>
+    public static readonly long[] HistogramEdges = [60, 300, 3600, 86400, 604800];
+
+    /// <summary>
+    /// p50 and p90 by nearest rank (the value at rank ⌈p·n⌉ of the n sorted gaps; null for none) and
+    /// users per bucket: bucket j holds the gaps in (edge j−1, edge j] seconds, the last those beyond the last edge.
+    /// </summary>
+    private static FunnelTimeToConvert TimeToConvert(long[] gapsMs)
+    {
+        Array.Sort(gapsMs);
+        double? Rank(int percent) => gapsMs.Length == 0 ? null : gapsMs[Math.Max(1, (gapsMs.Length * percent + 99) / 100) - 1] / 1000.0;
+        var counts = new int[HistogramEdges.Length + 1];
+        foreach (var gap in gapsMs)
+        {
+            var j = 0;
+            while (j < HistogramEdges.Length && gap > HistogramEdges[j] * 1000) j++;
+            counts[j]++;
+        }
+        var histogram = counts.Select((n, j) => new FunnelTimeBucket(j < HistogramEdges.Length ? HistogramEdges[j] : null, n)).ToList();
+        return new FunnelTimeToConvert(Rank(50), Rank(90), histogram);
     }
 
     /// <summary>The median of millisecond gaps, in seconds: the middle value, or the mean of the two middle values.</summary>

@@ -25,7 +25,8 @@ internal sealed class FunnelPackedReader(IDbContextFactory<DashboardDbContext> d
     /// else without unpacking their timestamps. The chunks run to the highest identity any
     /// worker's snapshot holds, so one that started later and sees newer identities reads them too.
     /// </summary>
-    public async Task<List<UserReach>> MatchAsync(List<FunnelStepSpec> names, int[] stepName, FunnelRange range, CancellationToken ct)
+    public async Task<List<UserReach>> MatchAsync(List<FunnelStepSpec> names, int[] stepName, int[] blockers, FunnelRange range,
+        CancellationToken ct)
     {
         var (next, chunks) = (-1, 0);
         var found = await Task.WhenAll(Enumerable.Range(0, Rollup.ReadWorkers).Select(_ => Task.Run(async () =>
@@ -44,7 +45,7 @@ internal sealed class FunnelPackedReader(IDbContextFactory<DashboardDbContext> d
                 ct.ThrowIfCancellationRequested();
                 var perName = reader.Read(chunk);
                 var firstUser = (long)chunk * ChunkUsers;
-                FunnelMatcher.MatchUsers(perName, stepName, ChunkUsers, u => firstUser + u, range, ids: false, null, reached);
+                FunnelMatcher.MatchUsers(perName, stepName, blockers, ChunkUsers, u => firstUser + u, range, ids: false, null, reached);
             }
             return reached;
         }, ct)));

@@ -20,6 +20,16 @@ namespace Dashboard.Analytics.Funnels;
 /// window is still open at now (now ≤ s1 + W); they stay in the counts. A breakdown by a trait of
 /// the user or of their account puts each user in one group; by a property of the s1 event, a group holds the attempts whose s1
 /// event has that value, so a user can appear in several groups. Missing values form "(none)".
+///
+/// Exclusions (<c>exclude=E</c>, written like steps): an E event strictly between step i's event
+/// and the event that would fill step i+1 ends that attempt at step i; one at the same millisecond
+/// as either step's event does not. A strict order ends an attempt the same way at any other
+/// event of the user strictly between two steps (an exclusion event is one of them, so it ends the
+/// attempt either way). Asked for (include=timeToConvert), per step from step 2 timeToConvert: the same users and gaps as the
+/// median, p50 and p90 by nearest rank (the ⌈p·n⌉-th smallest) and a histogram with the upper edges
+/// 1m, 5m, 1h, 1d, 7d (each bucket (previous edge, edge]) and beyond. include=trend: every ISO week from
+/// the week of from to the week of to, with the users whose best attempt started in it and those of
+/// them who reached the last step (each user in one week, so started sums to step 1's users).
 /// </summary>
 public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
@@ -39,15 +49,22 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         var names = specs.DistinctBy(s => s.Text).ToList();
         var stepName = specs.Select(s => names.FindIndex(n => n.Text == s.Text)).ToArray();
         var byProperty = request.Breakdown?.Source == BreakdownSource.EventProperty;
+        // Blockers are names too: the exclusions, or every event for a strict order.
+        var blockerSpecs = (request.Exclude ?? []).Select(e => FunnelSteps.Parse(e, out var error) is var spec && error is null
+            ? spec : throw new ArgumentException(error)).ToList();
+        if (request.Order == FunnelOrder.Strict) blockerSpecs = [FunnelStepSpec.AnyEvent];
+        // One name per text: the packed tail tells names apart by their event name.
+        var blockers = blockerSpecs.Select(b => names.FindIndex(n => n.Text == b.Text) is var at and >= 0 ? at : Add(names, b)).ToArray();
 
         // The sequence matching is FunnelMatcher's; SQL only reads each name's events. The packed
         // timestamps (EventTimes) carry no event ids or properties; a breakdown by a property of
         // the first step's event and steps with conditions need them, so they read the events
-        // themselves (and one event is then told from another by its id).
-        var packed = !byProperty && specs.All(s => s.Where.Count == 0);
+        // themselves (and one event is then told from another by its id), as does a strict order,
+        // which reads every event of the starters.
+        var packed = !byProperty && request.Order == FunnelOrder.Ordered && names.All(s => s.Where.Count == 0);
         var reached = packed
-            ? await _packed.MatchAsync(names, stepName, range, ct)
-            : await _raw.MatchAsync(names, stepName, range, byProperty ? request.Breakdown!.Key : null, ct);
+            ? await _packed.MatchAsync(names, stepName, blockers, range, ct)
+            : await _raw.MatchAsync(names, stepName, blockers, range, byProperty ? request.Breakdown!.Key : null, ct);
 
         var groups = new Dictionary<string, List<FunnelReach>>(StringComparer.Ordinal);
         if (request.Breakdown is { ByTrait: true } by)
@@ -69,18 +86,42 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
                         .OrderByDescending(x => x.Depth).ThenBy(x => x.StartMs).First());
         }
 
-        var (totalSteps, totalOpen) = FunnelMatcher.Summarise(reached.Select(r => r.Best).ToList(), steps, range.WindowMs, nowMs);
+        var (totalSteps, totalOpen) = FunnelMatcher.Summarise(reached.Select(r => r.Best).ToList(), steps, range.WindowMs, nowMs,
+            request.TimeToConvert);
         List<FunnelGroup>? breakdown = null;
         if (request.Breakdown is not null)
         {
             breakdown = groups
-                .Select(g => (g.Key, Summary: FunnelMatcher.Summarise(g.Value, steps, range.WindowMs, nowMs)))
+                .Select(g => (g.Key, Summary: FunnelMatcher.Summarise(g.Value, steps, range.WindowMs, nowMs, request.TimeToConvert)))
                 .OrderBy(g => BreakdownGroups.OtherLast(g.Key))
                 .ThenByDescending(g => g.Summary.Steps[0].Users).ThenBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => new FunnelGroup(BreakdownGroups.Label(g.Key), g.Summary.Steps, g.Summary.Open))
                 .ToList();
         }
-        return new FunnelResult(totalSteps, totalOpen, breakdown);
+        return new FunnelResult(totalSteps, totalOpen, breakdown,
+            request.Trend ? Trend(reached, steps.Count, request.From, request.To) : null);
+    }
+
+    /// <summary>Per ISO week from the week of <paramref name="from"/> to that of <paramref name="to"/>: best attempts started and finished.</summary>
+    private static List<FunnelWeek> Trend(List<UserReach> reached, int stepCount, DateOnly from, DateOnly to)
+    {
+        var (first, last) = (UtcCalendar.WeekStart(from), UtcCalendar.WeekStart(to));
+        var weeks = (last.DayNumber - first.DayNumber) / 7 + 1;
+        var (started, converted) = (new int[weeks], new int[weeks]);
+        foreach (var r in reached)
+        {
+            var w = (UtcCalendar.WeekStart(UtcCalendar.Day(r.Best.StartMs)).DayNumber - first.DayNumber) / 7;
+            started[w]++;
+            if (r.Best.Depth == stepCount) converted[w]++;
+        }
+        return Enumerable.Range(0, weeks).Select(w => new FunnelWeek(first.AddDays(7 * w), started[w], converted[w],
+            started[w] == 0 ? null : (double)converted[w] / started[w])).ToList();
+    }
+
+    private static int Add(List<FunnelStepSpec> names, FunnelStepSpec name)
+    {
+        names.Add(name);
+        return names.Count - 1;
     }
 
     private static List<FunnelReach> GroupList(Dictionary<string, List<FunnelReach>> groups, string key) =>

@@ -7,7 +7,8 @@ namespace Dashboard.Analytics.Funnels;
 /// <summary>
 /// The funnel's events read from the Events table itself, for steps with property conditions and
 /// breakdowns by a property of the first step's event: ids and properties are there, where the
-/// packed timestamps carry neither. One event is told from another by its id.
+/// packed timestamps carry neither; and for a strict order, which reads every event of the
+/// starters (<see cref="FunnelStepSpec.AnyEvent"/>). One event is told from another by its id.
 /// </summary>
 internal sealed class FunnelRawReader(IDbContextFactory<DashboardDbContext> dbFactory)
 {
@@ -17,8 +18,8 @@ internal sealed class FunnelRawReader(IDbContextFactory<DashboardDbContext> dbFa
     /// range) and their window [first start, last start + W]; the other names keep only the
     /// starters' events inside their window.
     /// </summary>
-    public async Task<List<UserReach>> MatchAsync(List<FunnelStepSpec> names, int[] stepName, FunnelRange range, string? propertyKey,
-        CancellationToken ct)
+    public async Task<List<UserReach>> MatchAsync(List<FunnelStepSpec> names, int[] stepName, int[] blockers, FunnelRange range,
+        string? propertyKey, CancellationToken ct)
     {
         var s1 = await ReadAsync(names[0], range.FromMs, range.ReadEndMs, null, ct);
         var starters = new Dictionary<long, int>();
@@ -48,7 +49,7 @@ internal sealed class FunnelRawReader(IDbContextFactory<DashboardDbContext> dbFa
             valueOf = p => properties.GetValueOrDefault(perName[0].Ids[p], JsonText.None);
         }
         var reached = new List<UserReach>();
-        FunnelMatcher.MatchUsers(perName, stepName, userIds.Length, u => userIds[u], range, ids: true, valueOf, reached);
+        FunnelMatcher.MatchUsers(perName, stepName, blockers, userIds.Length, u => userIds[u], range, ids: true, valueOf, reached);
         return reached;
     }
 
@@ -117,7 +118,8 @@ internal sealed class FunnelRawReader(IDbContextFactory<DashboardDbContext> dbFa
         await db.Database.OpenConnectionAsync(ct);
         // Without conditions the covering index answers alone; conditions read each event's properties.
         var filtered = step.Where.Count > 0;
-        await using var cmd = EventRanges.Command(db.Database.GetDbConnection(), step.Event, fromMs, endMs, withProperties: filtered);
+        await using var cmd = EventRanges.Command(db.Database.GetDbConnection(),
+            step == FunnelStepSpec.AnyEvent ? null : step.Event, fromMs, endMs, withProperties: filtered);
         var rows = new Rows();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var n = 0;

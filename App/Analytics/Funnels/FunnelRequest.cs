@@ -2,30 +2,63 @@ using System.Text.Json.Serialization;
 
 namespace Dashboard.Analytics.Funnels;
 
+/// <summary>How the steps follow one another: ordered (other events may come between) or strict (none may).</summary>
+public enum FunnelOrder { Ordered, Strict }
+
 public sealed record FunnelRequest(IReadOnlyList<string> Steps, DateOnly From, DateOnly To, TimeSpan? Window = null,
-    Breakdown? Breakdown = null)
+    Breakdown? Breakdown = null, IReadOnlyList<string>? Exclude = null, FunnelOrder Order = FunnelOrder.Ordered,
+    bool TimeToConvert = false, bool Trend = false)
 {
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(14);
     public const int MaxSteps = 20;
 
     /// <summary>
     /// The request from the query-string values <c>steps</c>, <c>window</c>, <c>from</c>, <c>to</c>
-    /// and <c>breakdown</c>, as the read API and the funnel page take them; an
-    /// <see cref="InsightsParameterException"/> for the first value that cannot be used.
+    /// <c>breakdown</c>, <c>exclude</c>, <c>order</c> and <c>include</c> (timeToConvert, trend), as
+    /// the read API and the funnel page take them; an <see cref="InsightsParameterException"/> for
+    /// the first value that cannot be used.
     /// </summary>
-    public static FunnelRequest Parse(string? steps, string? window, string? from, string? to, string? breakdown)
+    public static FunnelRequest Parse(string? steps, string? window, string? from, string? to, string? breakdown,
+        string? exclude = null, string? order = null, string? include = null)
     {
         var stepTexts = ParseSteps(steps);
         var range = InsightsParameters.Range(from, to);
+        var parts = (include ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.FirstOrDefault(p => p is not ("timeToConvert" or "trend")) is { } unknown)
+            throw new InsightsParameterException($"'include' takes timeToConvert and trend, not '{unknown}'");
         return new FunnelRequest(stepTexts, range.From, range.To,
             InsightsParameters.Duration("window", window, DefaultWindow),
-            Analytics.Breakdown.Parse(breakdown, BreakdownSource.EventProperty));
+            Analytics.Breakdown.Parse(breakdown, BreakdownSource.EventProperty),
+            ParseExclude(exclude, stepTexts), ParseOrder(order), parts.Contains("timeToConvert"), parts.Contains("trend"));
     }
+
+    /// <summary>Exclusion events like steps (<c>NAME[key=value]</c>); none may be written exactly as a step.</summary>
+    private static IReadOnlyList<string>? ParseExclude(string? value, IReadOnlyList<string> steps)
+    {
+        if (value is null) return null;
+        var exclude = Texts("exclude", value).Distinct().ToList();
+        if (exclude.Count == 0) throw new InsightsParameterException("'exclude' names no event (exclude=E or exclude=E[key=value],F)");
+        if (exclude.Count > MaxSteps) throw new InsightsParameterException($"'exclude' may name at most {MaxSteps} events");
+        if (exclude.FirstOrDefault(steps.Contains) is { } both)
+            throw new InsightsParameterException($"'exclude': '{both}' is also a step");
+        return exclude;
+    }
+
+    /// <summary>The steps of a list written like <c>steps=</c>, each as its canonical text.</summary>
+    private static List<string> Texts(string parameter, string? value) =>
+        FunnelSteps.Split(value).Select(s => FunnelSteps.Parse(s, out var error) is var spec && error is null
+            ? spec.Text : throw new InsightsParameterException($"'{parameter}': {error}")).ToList();
+
+    private static FunnelOrder ParseOrder(string? value) => value switch
+    {
+        null or "" or "ordered" => FunnelOrder.Ordered,
+        "strict" => FunnelOrder.Strict,
+        _ => throw new InsightsParameterException($"'order' must be ordered or strict, not '{value}'"),
+    };
 
     private static IReadOnlyList<string> ParseSteps(string? value)
     {
-        var steps = FunnelSteps.Split(value).Select(s => FunnelSteps.Parse(s, out var error) is var spec && error is null
-            ? spec.Text : throw new InsightsParameterException($"'steps': {error}")).ToList();
+        var steps = Texts("steps", value);
         if (steps.Count < 2)
             throw new InsightsParameterException("'steps' must name at least two events, comma-separated (steps=A,B)");
         if (steps.Count > MaxSteps)
@@ -35,9 +68,19 @@ public sealed record FunnelRequest(IReadOnlyList<string> Steps, DateOnly From, D
 }
 
 public sealed record FunnelStep(string Event, int Users, double? ConversionFromStart, double? ConversionFromPrevious,
-    double? MedianSecondsFromPrevious);
+    double? MedianSecondsFromPrevious,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FunnelTimeToConvert? TimeToConvert = null);
+
+/// <summary>Seconds from the previous step: nearest-rank percentiles and users per bucket (UpToSeconds null: beyond the last edge).</summary>
+public sealed record FunnelTimeToConvert(double? P50, double? P90, IReadOnlyList<FunnelTimeBucket> Histogram);
+
+public sealed record FunnelTimeBucket(long? UpToSeconds, int Users);
+
+/// <summary>Users whose best attempt started in the ISO week beginning <c>Week</c> (a Monday), and those of them who finished.</summary>
+public sealed record FunnelWeek(DateOnly Week, int Started, int Converted, double? Rate);
 
 public sealed record FunnelGroup(string Value, IReadOnlyList<FunnelStep> Steps, int OpenWindowUsers);
 
 public sealed record FunnelResult(IReadOnlyList<FunnelStep> Steps, int OpenWindowUsers,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FunnelGroup>? Breakdown);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FunnelGroup>? Breakdown,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FunnelWeek>? Trend = null);

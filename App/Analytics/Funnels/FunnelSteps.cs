@@ -13,6 +13,9 @@ public sealed record FunnelStepSpec(string Event, IReadOnlyList<KeyValuePair<str
     /// they are, numbers in invariant form, true/false, a missing property as "(none)".
     /// </summary>
     public bool Matches(string? properties) => Where.All(w => JsonText.Value(properties, w.Key) == w.Value);
+
+    /// <summary>Every event, whatever its name (no step can be written so: a step names an event).</summary>
+    public static readonly FunnelStepSpec AnyEvent = new("", []);
 }
 
 /// <summary>Reads and writes the step list of <c>steps=</c>: comma-separated steps, each <c>NAME[key=value]…</c>.</summary>
