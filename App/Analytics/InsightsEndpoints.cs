@@ -71,8 +71,8 @@ public static class InsightsEndpoints
                              "from, to bound the first step. breakdown: a property of the first step's event, user.<trait> or group.<trait> (a trait of the user's account); " +
                              "the 25 largest groups and (other). exclude: events written like steps (comma-separated); one strictly between two steps of an attempt " +
                              "(not at the same millisecond as either) ends it at the earlier step. order: ordered (default) or strict (no other event of the user strictly between two steps). " +
-                             "include: timeToConvert (per step from step 2: p50, p90 by nearest rank, histogram with upper edges 60, 300, 3600, 86400, 604800 seconds and beyond) " +
-                             "and/or trend (per ISO week of the best attempt's first step: started, converted, rate). " + CsvNote)
+                             "Every step from step 2 answers timeToConvert (p50, p90 by nearest rank, histogram with upper edges 60, 300, 3600, 86400, 604800 seconds and beyond). " +
+                             "include: timeToConvert (its columns in CSV) and/or trend (per ISO week of the best attempt's first step: started, converted, rate). " + CsvNote)
             .Produces<FunnelResult>();
 
         group.MapGet("/features", FeaturesAsync)
@@ -148,7 +148,9 @@ public static class InsightsEndpoints
         // second table (week, started, converted, rate) after an empty line.
         string[] header = ["breakdown", "step", "event", "users", "conversionFromStart", "conversionFromPrevious",
             "medianSecondsFromPrevious", "openWindowUsers"];
-        if (request.TimeToConvert)
+        // JSON always answers time to convert (the contract); the CSV adds its columns when asked, so its shape stays put.
+        var timesInCsv = (include ?? "").Split(',', StringSplitOptions.TrimEntries).Contains("timeToConvert");
+        if (timesInCsv)
             header = [.. header, "p50SecondsFromPrevious", "p90SecondsFromPrevious",
                 .. FunnelMatcher.HistogramEdges.Select(e => $"usersUpTo{e}s"), "usersBeyond"];
         var csv = new Csv().Row(header);
@@ -158,7 +160,7 @@ public static class InsightsEndpoints
             {
                 var s = rows[i];
                 object?[] row = [label, i + 1, s.Event, s.Users, s.ConversionFromStart, s.ConversionFromPrevious, s.MedianSecondsFromPrevious, open];
-                if (request.TimeToConvert)
+                if (timesInCsv)
                     row = [.. row, s.TimeToConvert?.P50, s.TimeToConvert?.P90,
                         .. s.TimeToConvert?.Histogram.Select(b => (object?)b.Users) ?? FunnelMatcher.HistogramEdges.Append(0).Select(_ => (object?)null)];
                 csv.Row(row);

@@ -248,11 +248,15 @@ public sealed class FunnelQueryTests : IAsyncLifetime
         await using var app = _factory.WithClock(Now);
         using var client = app.CreateReaderClient();
 
-        // Without a breakdown, as computed above: VIEW 3, CART 2, median 48600.
+        // Without a breakdown, as computed above: VIEW 3, CART 2 after 3600 s (pro) and 93600 s (free),
+        // so the median is 48600; nearest rank gives p50 = the 1st of 2 (3600), p90 = the 2nd (93600);
+        // 3600 is in (300, 3600], 93600 in (86400, 604800].
         var json = await client.GetJsonAsync("/api/insights/funnel?steps=VIEW,CART&window=2d&from=2026-03-02&to=2026-03-08");
 
         Assert.Equal("""{"steps":[{"event":"VIEW","users":3,"conversionFromStart":1,"conversionFromPrevious":1,"medianSecondsFromPrevious":null},""" +
-                     """{"event":"CART","users":2,"conversionFromStart":0.6666666666666666,"conversionFromPrevious":0.6666666666666666,"medianSecondsFromPrevious":48600}],"openWindowUsers":0}""",
+                     """{"event":"CART","users":2,"conversionFromStart":0.6666666666666666,"conversionFromPrevious":0.6666666666666666,"medianSecondsFromPrevious":48600,"timeToConvert":""" +
+                     """{"p50":3600,"p90":93600,"histogram":[{"upToSeconds":60,"users":0},{"upToSeconds":300,"users":0},{"upToSeconds":3600,"users":1},""" +
+                     """{"upToSeconds":86400,"users":0},{"upToSeconds":604800,"users":1},{"upToSeconds":null,"users":0}]}}],"openWindowUsers":0}""",
             json.GetRawText());
     }
 

@@ -29,7 +29,8 @@ public sealed record FunnelRequest(IReadOnlyList<string> Steps, DateOnly From, D
         return new FunnelRequest(stepTexts, range.From, range.To,
             InsightsParameters.Duration("window", window, DefaultWindow),
             Analytics.Breakdown.Parse(breakdown, BreakdownSource.EventProperty),
-            ParseExclude(exclude, stepTexts), ParseOrder(order), parts.Contains("timeToConvert"), parts.Contains("trend"));
+            // The contract answers time to convert on every funnel; include=timeToConvert is accepted and changes nothing.
+            ParseExclude(exclude, stepTexts), ParseOrder(order), TimeToConvert: true, Trend: parts.Contains("trend"));
     }
 
     /// <summary>Exclusion events like steps (<c>NAME[key=value]</c>); none may be written exactly as a step.</summary>
