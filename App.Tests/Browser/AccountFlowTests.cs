@@ -59,7 +59,7 @@ public sealed class AccountFlowTests(BrowserFixture browser)
         await viewer.WaitForInteractiveAsync();
         // The app bar names the viewer; the menu has no admin links and the page no admin buttons.
         await Expect(viewer.Page.Locator(".mud-appbar")).ToContainTextAsync(userName);
-        await Expect(viewer.Page.GetByRole(AriaRole.Link, new() { Name = "People" })).ToHaveCountAsync(0);
+        await Expect(viewer.Page.GetByRole(AriaRole.Link, new() { Name = "Team" })).ToHaveCountAsync(0);
         await Expect(viewer.Page.GetByRole(AriaRole.Link, new() { Name = "API keys" })).ToHaveCountAsync(0);
         await Expect(viewer.Page.Locator("[data-testid=replay-all]")).ToHaveCountAsync(0);
 
