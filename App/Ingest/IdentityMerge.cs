@@ -29,22 +29,22 @@ public static class IdentityMerge
     {
         var watermark = await Rollup.WatermarkAsync(db, ct);
         // The moved events the rollups hold: taken out under the old identity, put back under the new.
-        await ExecAsync(db, ct, """CREATE TEMP TABLE IF NOT EXISTS "MergedEvents" ("Id" INTEGER PRIMARY KEY)""");
-        await ExecAsync(db, ct, """DELETE FROM temp."MergedEvents" """);
-        await ExecAsync(db, ct, $"""INSERT INTO temp."MergedEvents" ("Id") SELECT "Id" FROM "Events" WHERE "UserId" = {source} AND "Id" <= {watermark}""");
+        await Rollup.ExecAsync(db, ct, """CREATE TEMP TABLE IF NOT EXISTS "MergedEvents" ("Id" INTEGER PRIMARY KEY)""");
+        await Rollup.ExecAsync(db, ct, """DELETE FROM temp."MergedEvents" """);
+        await Rollup.ExecAsync(db, ct, $"""INSERT INTO temp."MergedEvents" ("Id") SELECT "Id" FROM "Events" WHERE "UserId" = {source} AND "Id" <= {watermark}""");
         const string moved = """e."Id" IN (SELECT "Id" FROM temp."MergedEvents")""";
         await Rollup.ApplyAsync(db, moved, -1, ct);
-        await ExecAsync(db, ct, $"""UPDATE "Events" SET "UserId" = {target} WHERE "UserId" = {source}""");
+        await Rollup.ExecAsync(db, ct, $"""UPDATE "Events" SET "UserId" = {target} WHERE "UserId" = {source}""");
         await Rollup.ApplyAsync(db, moved, 1, ct);
 
         // One first exposure per experiment: the earlier of the two identities' (the lower id on a tie).
-        await ExecAsync(db, ct, $"""
+        await Rollup.ExecAsync(db, ct, $"""
             DELETE FROM "Exposures" WHERE "UserId" IN ({source}, {target}) AND EXISTS (
               SELECT 1 FROM "Exposures" AS y WHERE y."ExperimentKey" = "Exposures"."ExperimentKey"
                 AND y."UserId" IN ({source}, {target}) AND y."UserId" <> "Exposures"."UserId"
                 AND (y."Timestamp" < "Exposures"."Timestamp" OR (y."Timestamp" = "Exposures"."Timestamp" AND y."Id" < "Exposures"."Id")))
             """);
-        await ExecAsync(db, ct, $"""UPDATE "Exposures" SET "UserId" = {target} WHERE "UserId" = {source}""");
+        await Rollup.ExecAsync(db, ct, $"""UPDATE "Exposures" SET "UserId" = {target} WHERE "UserId" = {source}""");
 
         var users = await db.TrackedUsers.Where(u => u.Id == source || u.Id == target).ToDictionaryAsync(u => u.Id, ct);
         var (from, to) = (users[source], users[target]);
@@ -55,9 +55,4 @@ public static class IdentityMerge
         from.MergedInto = target;
         await db.SaveChangesAsync(ct);
     }
-
-    private static Task<int> ExecAsync(DashboardDbContext db, CancellationToken ct, string sql) =>
-#pragma warning disable EF1002 // only constants and integers are spliced into the SQL
-        db.Database.ExecuteSqlRawAsync(sql, ct);
-#pragma warning restore EF1002
 }

@@ -77,7 +77,7 @@ public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory, E
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var watermark = await Rollup.WatermarkAsync(db, ct);
-        var oldest = await db.Events.Where(e => e.Id > watermark).OrderBy(e => e.Id).Select(e => (long?)e.ReceivedAt).FirstOrDefaultAsync(ct);
+        var oldest = await Rollup.OldestUnfoldedAsync(db, ct);
         if (oldest is null) return true;
         var waiting = (await db.Events.MaxAsync(e => (long?)e.Id, ct) ?? 0) - watermark;
         var nowMs = (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();

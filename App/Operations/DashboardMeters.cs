@@ -43,10 +43,12 @@ public sealed class DashboardGauges : IDisposable
     private static double RollupLagSeconds(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
     {
         using var db = dbFactory.CreateDbContext();
-        var watermark = db.RollupState.AsNoTracking().Where(s => s.Name == Rollup.StateName).Select(s => (long?)s.Watermark).FirstOrDefault() ?? 0;
-        var oldest = db.Events.Where(e => e.Id > watermark).OrderBy(e => e.Id).Select(e => (long?)e.ReceivedAt).FirstOrDefault();
-        return oldest is { } received ? Math.Max(0, (clock.GetUtcNow().ToUnixTimeMilliseconds() - received) / 1000.0) : 0;
+        return LagSeconds(Rollup.OldestUnfoldedAsync(db, CancellationToken.None).GetAwaiter().GetResult(), clock);
     }
+
+    /// <summary>Seconds since the oldest unfolded event came in; 0 when none waits.</summary>
+    public static double LagSeconds(long? oldestReceivedMs, TimeProvider clock) =>
+        oldestReceivedMs is { } received ? Math.Max(0, (clock.GetUtcNow().ToUnixTimeMilliseconds() - received) / 1000.0) : 0;
 
     public void Dispose() => _meter.Dispose();
 }

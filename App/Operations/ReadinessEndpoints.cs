@@ -40,9 +40,7 @@ public static class ReadinessEndpoints
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             db.Database.SetCommandTimeout(TimeSpan.FromSeconds(5));
-            var watermark = await Rollup.WatermarkAsync(db, ct);
-            var oldest = await db.Events.Where(e => e.Id > watermark).OrderBy(e => e.Id).Select(e => (long?)e.ReceivedAt).FirstOrDefaultAsync(ct);
-            lag = oldest is { } received ? Math.Max(0, (clock.GetUtcNow().ToUnixTimeMilliseconds() - received) / 1000.0) : 0;
+            lag = DashboardGauges.LagSeconds(await Rollup.OldestUnfoldedAsync(db, ct), clock);
             if (lag >= MaxRollupLag.TotalSeconds) reasons.Add($"the rollups are {lag:0} s behind (at most {MaxRollupLag.TotalSeconds:0} s)");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

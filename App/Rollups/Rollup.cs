@@ -177,6 +177,13 @@ public static class Rollup
             """);
     }
 
+    /// <summary>When the oldest event the rollups have not folded came in (Unix ms); null when none waits.</summary>
+    public static async Task<long?> OldestUnfoldedAsync(DashboardDbContext db, CancellationToken ct)
+    {
+        var watermark = await WatermarkAsync(db, ct);
+        return await db.Events.Where(e => e.Id > watermark).OrderBy(e => e.Id).Select(e => (long?)e.ReceivedAt).FirstOrDefaultAsync(ct);
+    }
+
     public static async Task<long> WatermarkAsync(DashboardDbContext db, CancellationToken ct) =>
         (await db.RollupState.AsNoTracking().FirstOrDefaultAsync(s => s.Name == StateName, ct))?.Watermark ?? 0;
 
@@ -189,7 +196,8 @@ public static class Rollup
     /// <summary>SQL built only from constants and computed integers (no input text), so it is run as raw SQL.</summary>
     internal static string Sql(string sql) => sql;
 
-    private static Task<int> ExecAsync(DashboardDbContext db, CancellationToken ct, string sql) =>
+    /// <summary>Runs SQL built only from constants and integers in the caller's transaction.</summary>
+    internal static Task<int> ExecAsync(DashboardDbContext db, CancellationToken ct, string sql) =>
 #pragma warning disable EF1002 // only constants and integers are spliced into the SQL
         db.Database.ExecuteSqlRawAsync(sql, ct);
 #pragma warning restore EF1002
