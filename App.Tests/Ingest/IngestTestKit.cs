@@ -122,6 +122,17 @@ internal static class IngestTestKit
         return cmd.ExecuteScalar() as string;
     }
 
+    /// <summary>A connection of the test's own that holds the database's write lock until disposed.</summary>
+    public static SqliteConnection HoldWriteLock(string databasePath)
+    {
+        var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        connection.Open();
+        using var begin = connection.CreateCommand();
+        begin.CommandText = "BEGIN IMMEDIATE";
+        begin.ExecuteNonQuery();
+        return connection;
+    }
+
     public static long Count(string databasePath, string sql)
     {
         using var connection = Open(databasePath);

@@ -30,17 +30,6 @@ public sealed class WriterStallTests
             now);
     }
 
-    /// <summary>A connection of the test's own that holds the database's write lock until disposed.</summary>
-    private static SqliteConnection HoldWriteLock(string databasePath)
-    {
-        var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
-        connection.Open();
-        using var begin = connection.CreateCommand();
-        begin.CommandText = "BEGIN IMMEDIATE";
-        begin.ExecuteNonQuery();
-        return connection;
-    }
-
     [Fact]
     public async Task Write_StoreLockedForAWhile_CommitsTheWholeBatchOnceTheLockIsGone()
     {

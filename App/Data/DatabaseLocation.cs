@@ -4,12 +4,17 @@ namespace Dashboard.Data;
 
 /// <summary>
 /// The SQLite connection string from <c>ConnectionStrings:Dashboard</c>, with a relative file
-/// path resolved against the working directory and its folder created.
+/// path resolved against the working directory and its folder created, and the store's size limit
+/// <c>Database:MaxPageCount</c>, read afresh at each use so a changed configuration takes effect
+/// without a restart.
 /// </summary>
 public sealed class DatabaseLocation
 {
+    private readonly IConfiguration _configuration;
+
     public DatabaseLocation(IConfiguration configuration)
     {
+        _configuration = configuration;
         var builder = new SqliteConnectionStringBuilder(configuration.GetConnectionString("Dashboard") ?? "Data Source=data/dashboard.db");
         if (builder.DataSource is { Length: > 0 } path && path != ":memory:" && !path.StartsWith("file:", StringComparison.Ordinal))
         {
@@ -24,4 +29,7 @@ public sealed class DatabaseLocation
 
     public string ConnectionString { get; }
     public string FilePath { get; }
+
+    /// <summary>The most pages the SQLite file may hold (<c>Database:MaxPageCount</c>); null: no limit.</summary>
+    public long? MaxPageCount => _configuration.GetValue<long?>("Database:MaxPageCount") is > 0 and var pages ? pages : null;
 }

@@ -22,8 +22,13 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
     private readonly SqliteCommand _upsertUser, _insertEvent, _insertQuarantine, _upsertStat, _insertExposure, _touchUser, _upsertAccount, _setAccount;
     private readonly DbContextOptions<DashboardDbContext> _contextOptions;
 
-    public BatchStore(string connectionString, string synchronous, int busyTimeoutMs = 5_000)
+    private readonly Func<long?>? _maxPageCount;
+    private long? _appliedMaxPageCount;
+
+    /// <param name="maxPageCount">The store's size limit, read before each batch (see <see cref="SqliteSizeLimit"/>); null: none.</param>
+    public BatchStore(string connectionString, string synchronous, int busyTimeoutMs = 5_000, Func<long?>? maxPageCount = null)
     {
+        _maxPageCount = maxPageCount;
         _commandTimeoutSeconds = Math.Max(1, (busyTimeoutMs + 999) / 1000);
         // BEGIN IMMEDIATE takes the write lock and waits with the connection's default timeout.
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = _commandTimeoutSeconds }.ToString());
@@ -118,6 +123,11 @@ internal sealed class BatchStore : IAsyncDisposable, IDisposable
 
     public void Write(List<WriteRequest> batch)
     {
+        if (_maxPageCount?.Invoke() is var limit && limit != _appliedMaxPageCount)
+        {
+            SqliteSizeLimit.Set(_connection, limit);
+            _appliedMaxPageCount = limit;
+        }
         using var tx = _connection.BeginTransaction();
         foreach (var cmd in Commands) cmd.Transaction = tx;
 

@@ -71,7 +71,7 @@ public sealed class EventWriter : BackgroundService
 {
     private readonly Channel<WriteRequest> _queue = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IngestOptions _options;
-    private readonly string _connectionString;
+    private readonly DatabaseLocation _database;
     private readonly IngestNotifier _notifier;
     private readonly ILogger<EventWriter> _logger;
     private readonly TimeProvider _clock;
@@ -98,7 +98,7 @@ public sealed class EventWriter : BackgroundService
         ILogger<EventWriter> logger, TimeProvider clock)
     {
         _options = options.Value;
-        _connectionString = database.ConnectionString;
+        _database = database;
         _notifier = notifier;
         _logger = logger;
         _clock = clock;
@@ -168,7 +168,8 @@ public sealed class EventWriter : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var store = new BatchStore(_connectionString, _options.Synchronous, _options.BusyTimeoutMs);
+        await using var store = new BatchStore(_database.ConnectionString, _options.Synchronous, _options.BusyTimeoutMs,
+            () => _database.MaxPageCount);
         var batch = new List<WriteRequest>();
         var reader = _queue.Reader;
         // The loop ends only when the queue is completed and empty, so nothing acknowledged-to-be is dropped.

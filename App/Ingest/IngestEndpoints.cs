@@ -151,7 +151,7 @@ public static class IngestEndpoints
         }
 
         var request = new WriteRequest(valid, quarantine, receivedAt);
-        if (!writer.TryEnqueue(request)) return Busy(http);
+        if (!writer.TryEnqueue(request)) return Busy(http, QueueFull);
         WriteResult result;
         try
         {
@@ -159,7 +159,7 @@ public static class IngestEndpoints
         }
         catch (StoreUnavailableException)
         {
-            return Busy(http);
+            return Busy(http, StoreUnavailable);
         }
         catch (StoreRejectedException ex)
         {
@@ -180,10 +180,16 @@ public static class IngestEndpoints
         return BrowserOrigins.Allow(http, key) ? null : Results.Json(new IngestError(BrowserOrigins.Refusal(http, key)), statusCode: 403);
     }
 
-    private static IResult Busy(HttpContext http)
+    private static readonly (string RetryAfter, string Error) QueueFull = ("1", "the write queue is full; retry after the time in Retry-After");
+
+    // A locked or full store takes longer to come back than a queue to drain.
+    private static readonly (string RetryAfter, string Error) StoreUnavailable =
+        ("5", "the event store is unavailable (busy, locked or full); nothing of this request was stored; retry after the time in Retry-After");
+
+    private static IResult Busy(HttpContext http, (string RetryAfter, string Error) reason)
     {
-        http.Response.Headers.RetryAfter = "1";
-        return Results.Json(new IngestError("the write queue is full; retry after the time in Retry-After"), statusCode: 503);
+        http.Response.Headers.RetryAfter = reason.RetryAfter;
+        return Results.Json(new IngestError(reason.Error), statusCode: 503);
     }
 
     /// <summary>The batch's own userId, anonymousId and sentAt go into every item, so one that no item could pass refuses the request.</summary>

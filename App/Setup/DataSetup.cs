@@ -9,7 +9,11 @@ public static class DataSetup
     {
         services.AddSingleton<DatabaseLocation>();
         services.AddDbContextFactory<DashboardDbContext>((sp, options) =>
-            options.UseDashboardSqlite(sp.GetRequiredService<DatabaseLocation>().ConnectionString));
+        {
+            var database = sp.GetRequiredService<DatabaseLocation>();
+            options.UseDashboardSqlite(database.ConnectionString).AddInterceptors(new SqliteSizeLimit(() => database.MaxPageCount));
+            if (Operations.FaultPoint.IsArmed(Operations.FaultPoint.Migration)) options.AddInterceptors(new Operations.MigrationFaultPoint());
+        });
         services.AddSingleton<SeedData>();
         services.AddSingleton<DatabaseInitializer>();
         return services;
