@@ -7,7 +7,8 @@ namespace Dashboard.Data;
 /// <summary>
 /// The store's part of start-up: applies migrations, seeds the taxonomy, flags and experiments
 /// when their tables are empty, adds the built-in events (PAGE, SCREEN) the taxonomy lacks and loads the taxonomy cache; and fills the demo data set into an
-/// empty database when <c>Demo:Seed</c> is true.
+/// empty database when <c>Demo:Seed</c> is true. Migrations run under <see cref="MigrationLock"/>, so a
+/// start killed while migrating never keeps the next one waiting.
 /// </summary>
 public sealed class DatabaseInitializer(
     IDbContextFactory<DashboardDbContext> dbFactory,
@@ -22,7 +23,8 @@ public sealed class DatabaseInitializer(
     {
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            await db.Database.MigrateAsync(ct);
+            await using (await MigrationLock.AcquireAsync(db, database.FilePath, logger, ct))
+                await db.Database.MigrateAsync(ct);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             if (!await db.EventDefinitions.AnyAsync(ct)) db.EventDefinitions.AddRange(seed.Taxonomy(now));

@@ -53,6 +53,7 @@ public sealed class RollupJob(IDbContextFactory<DashboardDbContext> dbFactory, E
             var to = Math.Min(Math.Min(max, upTo ?? long.MaxValue), from + Chunk);
             if (to <= from) return total;
             await Rollup.ApplyAsync(db, $"""e."Id" > {from} AND e."Id" <= {to}""", 1, ct);
+            Operations.FaultPoint.Reach(Operations.FaultPoint.RollupFold);
             await Rollup.SetWatermarkAsync(db, to, ct);
             await tx.CommitAsync(ct);
             total += to - from;
