@@ -23,6 +23,9 @@ switch (command)
             foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + "*")) File.Delete(f);
         }
         return 0;
+    case "fixture":
+        // The upgrade test's fixture: fixture FOLDER (App.Tests/Fixtures/upgrade)
+        return await UpgradeFixture.RunAsync(args.Length > 1 ? args[1] : Path.Combine("App.Tests", "Fixtures", "upgrade"));
     case "load":
         // Load against a server that is already running: load URL KEY EVENTS_PER_REQUEST
         var r = await LoadGenerator.RunAsync(new Uri(args[1]), args[2], int.Parse(args[3]), 64, TimeSpan.FromSeconds(args.Length > 4 ? int.Parse(args[4]) : 10));

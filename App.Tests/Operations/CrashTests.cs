@@ -35,7 +35,7 @@ public sealed class CrashTests : IAsyncLifetime
     private async Task LoadAsync(AppProcess app)
     {
         using var writer = app.CreateClient(DashboardFactory.WriteKey);
-        await StoreAnswers.PostAllAsync(writer, StoreAnswers.Batches("crash", Last, users: 120));
+        await StoreAnswers.PostAllAsync(writer, StoreDataSet.Batches("crash", Last, users: 120));
     }
 
     /// <summary>Waits until the app's rollup job has folded every stored event.</summary>
@@ -53,7 +53,7 @@ public sealed class CrashTests : IAsyncLifetime
         {
             await FoldedAsync();
             using var reader = app.CreateClient(DashboardFactory.ReadKey);
-            folded = await StoreAnswers.ReadAsync(reader, StoreAnswers.Paths(Last));
+            folded = await StoreAnswers.ReadAsync(reader, StoreDataSet.Paths(Last));
         }
         StoreAnswers.AssertRollupsEqualTheRawEvents(_database);
 
@@ -61,7 +61,7 @@ public sealed class CrashTests : IAsyncLifetime
         await using (var app = await AppProcess.StartAsync(_database))
         {
             using var reader = app.CreateClient(DashboardFactory.ReadKey);
-            Assert.Equal(await StoreAnswers.ReadAsync(reader, StoreAnswers.Paths(Last)), folded);
+            Assert.Equal(await StoreAnswers.ReadAsync(reader, StoreDataSet.Paths(Last)), folded);
         }
     }
 

@@ -34,10 +34,13 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _kestrel;
     private readonly bool _scheduleJobs;
+    private readonly TimeProvider? _clock;
 
     /// <param name="scheduleJobs">false: the recurring jobs are not scheduled (tests that run a job themselves).</param>
-    public DashboardFactory(IDictionary<string, string?>? settings = null, bool kestrel = false, bool scheduleJobs = true)
+    /// <param name="clock">The application's clock (null: the system's).</param>
+    public DashboardFactory(IDictionary<string, string?>? settings = null, bool kestrel = false, bool scheduleJobs = true, TimeProvider? clock = null)
     {
+        _clock = clock;
         DatabasePath = Path.Combine(Path.GetTempPath(), "dashboard-tests", $"{Guid.NewGuid():N}.db");
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
         _settings = new Dictionary<string, string?>
@@ -86,6 +89,7 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         if (!_scheduleJobs)
             builder.ConfigureTestServices(services =>
                 services.Remove(services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(JobSchedule))));
+        if (_clock is { } clock) builder.ConfigureTestServices(services => services.AddSingleton(clock));
     }
 
     public DashboardDbContext CreateDbContext() =>
