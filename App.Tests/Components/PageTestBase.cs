@@ -51,6 +51,7 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddMudServices();
         Context.Services.AddSingleton(app.GetRequiredService<IDbContextFactory<DashboardDbContext>>());
         Context.Services.AddSingleton(app.GetRequiredService<OverviewQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Operations.OperationsFigures>());
         Context.Services.AddSingleton(app.GetRequiredService<IngestNotifier>());
         Context.Services.AddSingleton(app.GetRequiredService<EventDefinitionsQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<QuarantineQuery>());

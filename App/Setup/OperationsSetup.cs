@@ -10,6 +10,7 @@ public static class OperationsSetup
     public static IServiceCollection AddDashboardOperations(this IServiceCollection services)
     {
         services.AddSingleton<DashboardGauges>();
+        services.AddSingleton<OperationsFigures>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(DashboardMeters.Name, "Dashboard.Ingest")
             .AddAspNetCoreInstrumentation()
@@ -19,7 +20,7 @@ public static class OperationsSetup
 
     public static WebApplication MapDashboardOperations(this WebApplication app)
     {
-        app.Services.GetRequiredService<DashboardGauges>(); // the gauges exist from the start
+        app.Services.GetRequiredService<OperationsFigures>(); // the gauges exist, and are listened to, from the start
         app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(AccessPolicies.Reader);
         app.MapReadiness();
         return app;
