@@ -76,21 +76,24 @@ public static class LoadGenerator
     private static async Task<LoadResult> Run(HttpClient client, int eventsPerRequest, int connections, TimeSpan duration, int round, bool measure)
     {
         var r = await ClosedLoopAsync(client, connections, duration, (c, n) =>
-        {
-            var sb = new StringBuilder(eventsPerRequest * 200).Append("{\"batch\":[");
-            for (var i = 0; i < eventsPerRequest; i++)
-            {
-                if (i > 0) sb.Append(',');
-                var id = n * eventsPerRequest + i;
-                sb.Append("{\"event\":\"FEATURE_ENGAGED\",\"userId\":\"u").Append((id * 7919 + c) % 200_000)
-                  .Append("\",\"messageId\":\"r").Append(round).Append('-').Append(c).Append('-').Append(id)
-                  .Append("\",\"properties\":{\"featureName\":\"feature_").Append(id % 12).Append("\",\"clickTarget\":\"button\"}}");
-            }
-            sb.Append("]}");
-            return new HttpRequestMessage(HttpMethod.Post, "/ingest") { Content = new StringContent(sb.ToString(), Encoding.UTF8, "application/json") };
-        });
+            new HttpRequestMessage(HttpMethod.Post, "/ingest") { Content = new StringContent(Body(round, c, n, eventsPerRequest), Encoding.UTF8, "application/json") });
         if (!measure) return new LoadResult(0, 0, 0, 0, r.Errors, 0);
         return new LoadResult(r.RequestsPerSecond, (r.Requests - r.Errors) * eventsPerRequest / r.Seconds, r.P50Ms, r.P99Ms, r.Errors, 0);
+    }
+
+    /// <summary>The <paramref name="n"/>th request of loop <paramref name="c"/> in a round: FEATURE_ENGAGED events of 200,000 users, unique messageIds.</summary>
+    public static string Body(int round, int c, long n, int eventsPerRequest)
+    {
+        var sb = new StringBuilder(eventsPerRequest * 200).Append("{\"batch\":[");
+        for (var i = 0; i < eventsPerRequest; i++)
+        {
+            if (i > 0) sb.Append(',');
+            var id = n * eventsPerRequest + i;
+            sb.Append("{\"event\":\"FEATURE_ENGAGED\",\"userId\":\"u").Append((id * 7919 + c) % 200_000)
+              .Append("\",\"messageId\":\"r").Append(round).Append('-').Append(c).Append('-').Append(id)
+              .Append("\",\"properties\":{\"featureName\":\"feature_").Append(id % 12).Append("\",\"clickTarget\":\"button\"}}");
+        }
+        return sb.Append("]}").ToString();
     }
 
     public sealed record ClosedLoopResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Errors, double Seconds);
@@ -190,11 +193,16 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Peak resident set size of the server process (VmHWM), in bytes.</summary>
-    public long PeakMemoryBytes()
+    public long PeakMemoryBytes() => StatusBytes("VmHWM:");
+
+    /// <summary>Resident set size of the server process now (VmRSS), in bytes.</summary>
+    public long MemoryBytes() => StatusBytes("VmRSS:");
+
+    private long StatusBytes(string field)
     {
         foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
         }
         return 0;

@@ -23,6 +23,9 @@ switch (command)
             foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + "*")) File.Delete(f);
         }
         return 0;
+    case "soak":
+        await SoakBenchmark.RunAsync(options);
+        return 0;
     case "fixture":
         // The upgrade test's fixture: fixture FOLDER (App.Tests/Fixtures/upgrade)
         return await UpgradeFixture.RunAsync(args.Length > 1 ? args[1] : Path.Combine("App.Tests", "Fixtures", "upgrade"));
@@ -32,6 +35,6 @@ switch (command)
         Console.WriteLine(r);
         return 0;
     default:
-        Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- ingest|flags [--seconds N] [--rows N] [--connections N] | analytics [--runs N]");
+        Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- ingest|flags [--seconds N] [--rows N] [--connections N] | analytics [--runs N] | soak [--minutes 10] | fixture DIR");
         return 2;
 }
