@@ -149,7 +149,7 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        foreach (var suffix in new[] { "", "-wal", "-shm", ".migrate-lock" })
         {
             try { File.Delete(DatabasePath + suffix); } catch (IOException) { }
         }
