@@ -235,9 +235,24 @@ public sealed class ExperimentEndpointsTests : IAsyncLifetime
         Assert.Equal(1, r.GetProperty("srm").GetProperty("pValue").GetDouble(), 12);
         Assert.True(r.GetProperty("sampleSizePerVariant").GetInt64() > 40);
         Assert.Contains("keep running", r.GetProperty("verdict").GetString());
+        // Beyond one metric: the always-valid interval, the correction, CUPED (off: no pre-exposure events) and the metrics.
+        Assert.Equal(JsonValueKind.Null, control.GetProperty("sequential").ValueKind);
+        var sequential = treatment.GetProperty("sequential");
+        Assert.Equal(2, sequential.GetProperty("ci95").GetArrayLength());
+        Assert.True(sequential.GetProperty("ci95")[0].GetDouble() < treatment.GetProperty("ci95")[0].GetDouble());
+        Assert.False(sequential.GetProperty("significant").GetBoolean());
+        Assert.InRange(sequential.GetProperty("pValue").GetDouble(), 0, 1);
+        Assert.Equal("sequential", r.GetProperty("analysis").GetString());
+        Assert.Equal("none", r.GetProperty("correction").GetString());
+        Assert.Equal(JsonValueKind.Null, treatment.GetProperty("cuped").ValueKind);
+        Assert.Contains("no exposed user had any activity", r.GetProperty("cupedNote").GetString());
+        Assert.Equal(0, r.GetProperty("metrics").GetArrayLength());
+        Assert.Equal(0, r.GetProperty("guardrailWarnings").GetArrayLength());
 
         var csv = await client.GetStringAsync($"/api/experiments/{key}/results?format=csv");
-        Assert.StartsWith("variant,weight,exposed,converted,rate,absoluteLift,ci95Low,ci95High,relativeLift,pValue,chanceToBeatControl\r\ncontrol,50,40,4,0.1,,,,,,\r\ntreatment,50,40,8,0.2,0.1,", csv);
+        Assert.StartsWith("variant,weight,exposed,converted,rate,absoluteLift,ci95Low,ci95High,relativeLift,pValue,chanceToBeatControl,adjustedPValue," +
+                          "sequentialLow,sequentialHigh,sequentialSignificant,cupedLift,cupedLow,cupedHigh,varianceReduction\r\n" +
+                          "control,50,40,4,0.1,,,,,,,,,,,,,,\r\ntreatment,50,40,8,0.2,0.1,", csv);
     }
 
     [Fact]

@@ -125,11 +125,11 @@ public static class ExperimentEndpoints
         if (result is null) return NotFound(key);
         if (format != "csv") return Results.Ok(result);
         var csv = new Csv().Row("variant", "weight", "exposed", "converted", "rate", "absoluteLift", "ci95Low", "ci95High",
-            "relativeLift", "pValue", "adjustedPValue", "chanceToBeatControl", "sequentialLow", "sequentialHigh", "sequentialSignificant",
+            "relativeLift", "pValue", "chanceToBeatControl", "adjustedPValue", "sequentialLow", "sequentialHigh", "sequentialSignificant",
             "cupedLift", "cupedLow", "cupedHigh", "varianceReduction");
         foreach (var v in result.Variants)
-            csv.Row(v.Key, v.Weight, v.Exposed, v.Converted, v.Rate, v.AbsoluteLift, v.Ci95?[0], v.Ci95?[1], v.RelativeLift, v.PValue, v.AdjustedPValue,
-                v.ChanceToBeatControl, v.Sequential?.Ci95[0], v.Sequential?.Ci95[1], v.Sequential?.Significant, v.Cuped?.AbsoluteLift,
+            csv.Row(v.Key, v.Weight, v.Exposed, v.Converted, v.Rate, v.AbsoluteLift, v.Ci95?[0], v.Ci95?[1], v.RelativeLift, v.PValue, v.ChanceToBeatControl,
+                v.AdjustedPValue, v.Sequential?.Ci95[0], v.Sequential?.Ci95[1], v.Sequential?.Significant, v.Cuped?.AbsoluteLift,
                 v.Cuped?.Ci95[0], v.Cuped?.Ci95[1], v.Cuped?.VarianceReduction);
         return csv.ToResult();
     }
