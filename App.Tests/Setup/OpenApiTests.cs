@@ -152,6 +152,22 @@ public sealed class OpenApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Document_ExperimentResult_HasTheSequentialMetricsAndCupedFields()
+    {
+        using var client = _factory.CreateReaderClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
+        string[] Props(string schema) => schemas.GetProperty(schema).GetProperty("properties").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Subset(Props("ExperimentResult").ToHashSet(), new HashSet<string> { "analysis", "correction", "cupedNote", "metrics", "guardrailWarnings" });
+        Assert.Subset(Props("VariantResult").ToHashSet(), new HashSet<string> { "sequential", "cuped", "adjustedPValue" });
+        Assert.Subset(Props("SequentialResult").ToHashSet(), new HashSet<string> { "ci95", "pValue", "significant" });
+        Assert.Subset(Props("CupedResult").ToHashSet(), new HashSet<string> { "absoluteLift", "ci95", "varianceReduction", "theta" });
+        Assert.Subset(Props("MetricResult").ToHashSet(), new HashSet<string> { "event", "where", "kind", "direction", "variants", "wrongWay", "warnings" });
+        Assert.Subset(Props("ExperimentView").ToHashSet(), new HashSet<string> { "analysis", "metrics" });
+        Assert.Subset(Props("ExperimentMetric").ToHashSet(), new HashSet<string> { "event", "where", "kind", "direction" });
+    }
+
+    [Fact]
     public async Task Document_IngestResponse_HasTheContractFields()
     {
         using var client = _factory.CreateReaderClient();
