@@ -25,6 +25,10 @@ public sealed class ExperimentFlowTests(BrowserFixture browser)
         await Expect(session.Page.Locator("[data-testid=progress]")).ToContainTextAsync("users in the smallest variant");
         await Expect(session.Page.Locator("[data-testid=srm-warning]")).ToHaveCountAsync(0);
         await Expect(session.Page.Locator("[data-testid=conversion-chart] polyline")).ToHaveCountAsync(2);
+        // The always-valid interval beside the fixed-horizon one, and the demo's secondary metric.
+        await Expect(session.Page.Locator("[data-testid=variants] [data-testid=sequential]")).ToContainTextAsync("pts to");
+        await Expect(session.Page.Locator("[data-testid=analysis]")).ToContainTextAsync("sequential analysis");
+        await Expect(session.Page.Locator("[data-testid=metrics]")).ToContainTextAsync("FEATURE_ENGAGED (secondary, should increase)");
         Assert.Empty(session.Errors);
     }
 }

@@ -127,13 +127,21 @@ public sealed class OpenApiTests : IAsyncLifetime
         Assert.Contains("group.<trait>", get.GetProperty("description").GetString());
     }
 
-    [Fact]
-    public async Task Document_RetentionResult_HasCohortsAndBreakdownGroups()
+    /// <summary>The property names of each component schema of the served document, in order.</summary>
+    private async Task<Func<string, string[]>> SchemaPropertiesAsync()
     {
         using var client = _factory.CreateReaderClient();
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
-        var schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
-        string[] Props(string schema) => schemas.GetProperty(schema).GetProperty("properties").EnumerateObject().Select(p => p.Name).ToArray();
+        var schemas = doc.RootElement.GetProperty("components").GetProperty("schemas").EnumerateObject()
+            .Where(s => s.Value.TryGetProperty("properties", out _))
+            .ToDictionary(s => s.Name, s => s.Value.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToArray());
+        return name => schemas[name];
+    }
+
+    [Fact]
+    public async Task Document_RetentionResult_HasCohortsAndBreakdownGroups()
+    {
+        var Props = await SchemaPropertiesAsync();
         Assert.Equal(["cohorts", "breakdown"], Props("RetentionResult"));
         Assert.Equal(["value", "cohorts"], Props("RetentionGroup"));
     }
@@ -141,14 +149,24 @@ public sealed class OpenApiTests : IAsyncLifetime
     [Fact]
     public async Task Document_ExperimentResult_HasTheContractFields()
     {
-        using var client = _factory.CreateReaderClient();
-        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
-        var schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
-        string[] Props(string schema) => schemas.GetProperty(schema).GetProperty("properties").EnumerateObject().Select(p => p.Name).ToArray();
+        var Props = await SchemaPropertiesAsync();
         Assert.Subset(Props("ExperimentResult").ToHashSet(), new HashSet<string> { "variants", "srm", "sampleSizePerVariant", "verdict" });
         Assert.Subset(Props("VariantResult").ToHashSet(), new HashSet<string>
             { "key", "exposed", "converted", "rate", "absoluteLift", "ci95", "relativeLift", "pValue", "chanceToBeatControl" });
         Assert.Subset(Props("SrmResult").ToHashSet(), new HashSet<string> { "pValue", "mismatch" });
+    }
+
+    [Fact]
+    public async Task Document_ExperimentResult_HasTheSequentialMetricsAndCupedFields()
+    {
+        var Props = await SchemaPropertiesAsync();
+        Assert.Subset(Props("ExperimentResult").ToHashSet(), new HashSet<string> { "analysis", "correction", "cupedNote", "metrics", "guardrailWarnings" });
+        Assert.Subset(Props("VariantResult").ToHashSet(), new HashSet<string> { "sequential", "cuped", "adjustedPValue" });
+        Assert.Subset(Props("SequentialResult").ToHashSet(), new HashSet<string> { "ci95", "pValue", "significant" });
+        Assert.Subset(Props("CupedResult").ToHashSet(), new HashSet<string> { "absoluteLift", "ci95", "varianceReduction", "theta" });
+        Assert.Subset(Props("MetricResult").ToHashSet(), new HashSet<string> { "event", "where", "kind", "direction", "variants", "wrongWay", "warnings" });
+        Assert.Subset(Props("ExperimentView").ToHashSet(), new HashSet<string> { "analysis", "metrics" });
+        Assert.Subset(Props("ExperimentMetric").ToHashSet(), new HashSet<string> { "event", "where", "kind", "direction" });
     }
 
     [Fact]

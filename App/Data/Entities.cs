@@ -127,6 +127,10 @@ public sealed class ExperimentRecord
     /// <summary>Relative lift to detect, e.g. 0.10 = +10% of the control rate.</summary>
     public double MinimumDetectableEffect { get; set; }
     public ExperimentState State { get; set; }
+    /// <summary>True: the verdict reads the fixed-horizon test at the planned sample size; false (default): the always-valid confidence sequence.</summary>
+    public bool FixedHorizon { get; set; }
+    /// <summary>JSON <c>[{ "event", "where"?, "kind": "secondary"|"guardrail", "direction": "increase"|"decrease" }]</c>; "[]" for none.</summary>
+    public string Metrics { get; set; } = "[]";
     public long CreatedAt { get; set; }
     public long UpdatedAt { get; set; }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Dashboard.Access;
 using Dashboard.Data;
 using Dashboard.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Tests.Analytics.Experiments;
 
@@ -76,6 +77,18 @@ public sealed class ExperimentEndpointsTests : IAsyncLifetime
     [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"goalFilter\": [\"x\"] }", "goalFilter must be an object")]
     [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"state\": \"stopped\" }", "state: draft or running")]
     [InlineData("{ \"key\": \"bad key!\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\" }", "key: 1 to 100 letters")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"analysis\": \"bayesian\" }", "analysis: sequential or fixedHorizon")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"analysis\": true }", "analysis must be a string")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"metrics\": { } }", "metrics must be an array")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"metrics\": [ 3 ] }", "metrics[0] must be an object")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"metrics\": [ { \"kind\": \"guardrail\", \"direction\": \"decrease\" } ] }", "metrics[0].event is required")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"metrics\": [ { \"event\": 7, \"kind\": \"guardrail\", \"direction\": \"decrease\" } ] }", "metrics[0].event must be a string")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"metrics\": [ { \"event\": \"PROJECT_CREATED\", \"direction\": \"decrease\" } ] }", "metrics[0].kind is required")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"metrics\": [ { \"event\": \"PROJECT_CREATED\", \"kind\": \"primary\", \"direction\": \"decrease\" } ] }", "metrics[0].kind: secondary or guardrail")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"metrics\": [ { \"event\": \"PROJECT_CREATED\", \"kind\": \"secondary\", \"direction\": \"up\" } ] }", "metrics[0].direction: increase or decrease")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"metrics\": [ { \"event\": \"NO_SUCH_EVENT\", \"kind\": \"secondary\", \"direction\": \"increase\" } ] }", "metrics[0].event: 'NO_SUCH_EVENT' is not in the event taxonomy")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"metrics\": [ { \"event\": \"PROJECT_CREATED\", \"where\": [1], \"kind\": \"secondary\", \"direction\": \"increase\" } ] }", "metrics[0].where must be an object")]
+    [InlineData("{ \"key\": \"k1\", \"flagKey\": \"f\", \"goalEvent\": \"PROJECT_CREATED\", \"metrics\": [ { \"event\": \"PROJECT_CREATED\", \"where\": { \"a\": [1] }, \"kind\": \"secondary\", \"direction\": \"increase\" } ] }", "metrics[0].where.a: a string, number or boolean")]
     public async Task Create_MalformedOrMissingFields_Is400WithTheReason(string body, string reason)
     {
         using var client = Client();
@@ -209,6 +222,62 @@ public sealed class ExperimentEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_TooManyMetrics_Is400()
+    {
+        using var client = Client();
+        var metrics = string.Join(", ", Enumerable.Repeat("""{ "event": "PROJECT_CREATED", "kind": "secondary", "direction": "increase" }""", 11));
+
+        var (status, body) = await SendAsync(client, HttpMethod.Post, "/api/experiments", Json(Body(_kit.Key("many"), $", \"metrics\": [ {metrics} ]")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("metrics: at most 10", body.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task CreateAndUpdate_MetricsAndAnalysis_AreStoredAndShown()
+    {
+        using var client = Client();
+        var key = _kit.Key("metrics");
+
+        var (status, body) = await SendAsync(client, HttpMethod.Post, "/api/experiments", Json(Body(key,
+            """, "analysis": "fixedHorizon", "metrics": [ { "event": "PROJECT_CREATED", "where": { "templateUsed": "kanban" }, "kind": "secondary", "direction": "increase" } ]""")));
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal("fixedHorizon", body.GetProperty("analysis").GetString());
+        var metric = Assert.Single(body.GetProperty("metrics").EnumerateArray());
+        Assert.Equal(("PROJECT_CREATED", "kanban", "secondary", "increase"), (metric.GetProperty("event").GetString(),
+            metric.GetProperty("where").GetProperty("templateUsed").GetString(), metric.GetProperty("kind").GetString(), metric.GetProperty("direction").GetString()));
+
+        var (updated, after) = await SendAsync(client, HttpMethod.Put, $"/api/experiments/{key}", Json("""{ "analysis": "sequential", "metrics": [] }"""));
+        Assert.Equal(HttpStatusCode.OK, updated);
+        Assert.Equal("sequential", after.GetProperty("analysis").GetString());
+        Assert.Equal(0, after.GetProperty("metrics").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Create_WithoutMetrics_GuardsTheErrorRateOnlyWhenTheTaxonomyDefinesAppError()
+    {
+        using var client = Client();
+        var (_, without) = await SendAsync(client, HttpMethod.Post, "/api/experiments", Json(Body(_kit.Key("no-errors"))));
+        Assert.Equal(0, without.GetProperty("metrics").GetArrayLength());
+
+        await using (var db = _factory.CreateDbContext())
+        {
+            if (!db.EventDefinitions.Any(d => d.Name == "APP_ERROR")) db.EventDefinitions.Add(new EventDefinition { Name = "APP_ERROR" });
+            await db.SaveChangesAsync();
+        }
+        await _factory.Services.GetRequiredService<Dashboard.Schema.TaxonomyCache>().ReloadAsync();
+
+        var (status, with) = await SendAsync(client, HttpMethod.Post, "/api/experiments", Json(Body(_kit.Key("errors"))));
+        var (_, chosen) = await SendAsync(client, HttpMethod.Post, "/api/experiments", Json(Body(_kit.Key("chosen"), ", \"metrics\": []")));
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        var guard = Assert.Single(with.GetProperty("metrics").EnumerateArray());
+        Assert.Equal(("APP_ERROR", "guardrail", "decrease"), (guard.GetProperty("event").GetString(), guard.GetProperty("kind").GetString(), guard.GetProperty("direction").GetString()));
+        Assert.Equal(0, chosen.GetProperty("metrics").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Results_ReaderKey_GetsTheContractShape()
     {
         var key = await _kit.ExperimentAsync("results", "2026-11-01T00:00:00Z", null);
@@ -235,9 +304,24 @@ public sealed class ExperimentEndpointsTests : IAsyncLifetime
         Assert.Equal(1, r.GetProperty("srm").GetProperty("pValue").GetDouble(), 12);
         Assert.True(r.GetProperty("sampleSizePerVariant").GetInt64() > 40);
         Assert.Contains("keep running", r.GetProperty("verdict").GetString());
+        // Beyond one metric: the always-valid interval, the correction, CUPED (off: no pre-exposure events) and the metrics.
+        Assert.Equal(JsonValueKind.Null, control.GetProperty("sequential").ValueKind);
+        var sequential = treatment.GetProperty("sequential");
+        Assert.Equal(2, sequential.GetProperty("ci95").GetArrayLength());
+        Assert.True(sequential.GetProperty("ci95")[0].GetDouble() < treatment.GetProperty("ci95")[0].GetDouble());
+        Assert.False(sequential.GetProperty("significant").GetBoolean());
+        Assert.InRange(sequential.GetProperty("pValue").GetDouble(), 0, 1);
+        Assert.Equal("sequential", r.GetProperty("analysis").GetString());
+        Assert.Equal("none", r.GetProperty("correction").GetString());
+        Assert.Equal(JsonValueKind.Null, treatment.GetProperty("cuped").ValueKind);
+        Assert.Contains("no exposed user had any activity", r.GetProperty("cupedNote").GetString());
+        Assert.Equal(0, r.GetProperty("metrics").GetArrayLength());
+        Assert.Equal(0, r.GetProperty("guardrailWarnings").GetArrayLength());
 
         var csv = await client.GetStringAsync($"/api/experiments/{key}/results?format=csv");
-        Assert.StartsWith("variant,weight,exposed,converted,rate,absoluteLift,ci95Low,ci95High,relativeLift,pValue,chanceToBeatControl\r\ncontrol,50,40,4,0.1,,,,,,\r\ntreatment,50,40,8,0.2,0.1,", csv);
+        Assert.StartsWith("variant,weight,exposed,converted,rate,absoluteLift,ci95Low,ci95High,relativeLift,pValue,chanceToBeatControl,adjustedPValue," +
+                          "sequentialLow,sequentialHigh,sequentialSignificant,cupedLift,cupedLow,cupedHigh,varianceReduction\r\n" +
+                          "control,50,40,4,0.1,,,,,,,,,,,,,,\r\ntreatment,50,40,8,0.2,0.1,", csv);
     }
 
     [Fact]

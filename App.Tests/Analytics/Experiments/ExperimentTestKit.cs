@@ -95,7 +95,7 @@ public sealed class ExperimentTestKit(DashboardFactory factory)
     }
 
     /// <summary>Many users at once: <paramref name="exposed"/> exposed to the variant at the time, the first <paramref name="converted"/> of them converting an hour later.</summary>
-    public async Task CohortAsync(string experimentKey, string variant, int exposed, int converted, string at, string goal = "PROJECT_CREATED")
+    public async Task<List<long>> CohortAsync(string experimentKey, string variant, int exposed, int converted, string at, string goal = "PROJECT_CREATED")
     {
         await using var db = factory.CreateDbContext();
         var users = Enumerable.Range(0, exposed).Select(i => new UserRecord { Key = Key($"{variant}-{i}-{Guid.NewGuid():N}") }).ToList();
@@ -107,6 +107,28 @@ public sealed class ExperimentTestKit(DashboardFactory factory)
         {
             MessageId = $"m-{Suffix}-{_messages++}", Name = goal, UserId = u.Id, Timestamp = t + 3_600_000, ReceivedAt = t + 3_600_000,
         }));
+        await db.SaveChangesAsync();
+        return users.Select(u => u.Id).ToList();
+    }
+
+    /// <summary>One event of <paramref name="name"/> for each of the users at the time.</summary>
+    public async Task EventsAsync(IEnumerable<long> userIds, string name, string at, object? properties = null)
+    {
+        await using var db = factory.CreateDbContext();
+        var t = Ms(at);
+        db.Events.AddRange(userIds.Select(id => new EventRecord
+        {
+            MessageId = $"m-{Suffix}-{_messages++}", Name = name, UserId = id, Timestamp = t, ReceivedAt = t,
+            Properties = properties is null ? "{}" : JsonSerializer.Serialize(properties),
+        }));
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>Changes the stored experiment, as an admin's edit would.</summary>
+    public async Task UpdateAsync(string experimentKey, Action<ExperimentRecord> change)
+    {
+        await using var db = factory.CreateDbContext();
+        change(db.Experiments.Single(e => e.Key == experimentKey));
         await db.SaveChangesAsync();
     }
 }

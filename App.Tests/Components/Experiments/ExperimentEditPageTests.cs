@@ -2,6 +2,7 @@ using Bunit;
 using Dashboard.Components.Pages.Experiments;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Tests.Components.Experiments;
 
@@ -38,5 +39,45 @@ public sealed class ExperimentEditPageTests : PageTestBase
         cut.Find("form").Submit();
 
         cut.WaitForAssertion(() => Assert.Contains("exists", cut.Find("[data-testid=save-error]").TextContent), Timeout);
+    }
+
+    [Fact]
+    public async Task Save_NewExperimentWithAMetricAndFixedHorizon_StoresThem()
+    {
+        var key = $"form-m-{Guid.NewGuid():N}"[..16];
+        var cut = RenderPage<ExperimentEditPage>();
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=save]")), Timeout);
+        // The demo taxonomy has no APP_ERROR, so no guardrail is proposed.
+        Assert.NotNull(cut.Find("[data-testid=no-metrics]"));
+
+        cut.Find("input[data-testid=key]").Change(key);
+        cut.Find("[data-testid=add-metric]").Click();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=metric-row]")), Timeout);
+        cut.Find("form").Submit();
+
+        cut.WaitForAssertion(() => Assert.EndsWith($"experiments/{key}", Navigation.Uri), Timeout);
+        await using var db = Factory.CreateDbContext();
+        var stored = await db.Experiments.SingleAsync(e => e.Key == key);
+        Assert.False(stored.FixedHorizon);
+        var metric = Assert.Single(Dashboard.Analytics.Experiments.ExperimentJson.Metrics(stored.Metrics));
+        Assert.Equal(("secondary", "increase"), (metric.Kind, metric.Direction));
+    }
+
+    [Fact]
+    public async Task Render_TaxonomyHasAppError_ProposesTheErrorGuardrail()
+    {
+        await using (var db = Factory.CreateDbContext())
+        {
+            if (!db.EventDefinitions.Any(d => d.Name == "APP_ERROR")) db.EventDefinitions.Add(new EventDefinition { Name = "APP_ERROR" });
+            await db.SaveChangesAsync();
+        }
+        await Factory.Services.GetRequiredService<Dashboard.Schema.TaxonomyCache>().ReloadAsync();
+
+        var cut = RenderPage<ExperimentEditPage>();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=metric-row]")), Timeout);
+        Assert.Contains("APP_ERROR", cut.Find("[data-testid=metric-row]").InnerHtml);
+        Assert.Contains("Guardrail", cut.Find("[data-testid=metric-row]").TextContent);
+        Assert.Contains("Decrease", cut.Find("[data-testid=metric-row]").TextContent);
     }
 }

@@ -99,4 +99,54 @@ public sealed class ExperimentPageTests : PageTestBase
             Assert.Contains("keep running", row.TextContent);
         }, Timeout);
     }
+
+    [Fact]
+    public async Task Render_GuardrailMovedTheWrongWay_ShowsTheWarningTheSequentialIntervalAndTheMetric()
+    {
+        var start = DateTimeOffset.UtcNow.AddDays(-10);
+        var key = await Kit.ExperimentAsync("guard-page", start.ToString("O"), null);
+        await Kit.UpdateAsync(key, e => e.Metrics = """[ { "event": "APP_ERROR", "kind": "guardrail", "direction": "decrease" } ]""");
+        var control = await Kit.CohortAsync(key, "control", 2000, 200, start.AddDays(1).ToString("O"));
+        var treatment = await Kit.CohortAsync(key, "treatment", 2000, 200, start.AddDays(1).ToString("O"));
+        await Kit.EventsAsync(control.Take(20), "APP_ERROR", start.AddDays(2).ToString("O"));
+        await Kit.EventsAsync(treatment.Take(300), "APP_ERROR", start.AddDays(2).ToString("O"));
+
+        var cut = RenderPage<ExperimentPage>(p => p.Add(x => x.Key, key));
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=guardrail-warning]")), Timeout);
+        // 20 vs 300 of 2,000: always-valid interval +11.4 to +16.6 points (see ExperimentResultsQueryTests).
+        Assert.Contains("Guardrail APP_ERROR rose in treatment: 15.0% of users against 1.0% in control", cut.Find("[data-testid=guardrail-warning]").TextContent);
+        Assert.StartsWith("Warning: Guardrail APP_ERROR rose", cut.Find("[data-testid=verdict]").TextContent.Trim());
+        Assert.Contains("mud-alert-text-error", cut.Find("[data-testid=verdict]").ClassName);
+        var metrics = cut.Find("[data-testid=metrics]").TextContent;
+        Assert.Contains("APP_ERROR (guardrail, should decrease)", metrics);
+        Assert.Contains("moved the wrong way", metrics);
+        Assert.Contains("+11.4 pts to +16.6 pts", metrics);
+        // The goal: 10% against 10%, its always-valid interval beside the fixed-horizon one.
+        Assert.Contains("pts to", cut.Find("[data-testid=variants] [data-testid=sequential]").TextContent);
+        Assert.Contains("sequential analysis", cut.Find("[data-testid=analysis]").TextContent);
+        Assert.Contains("CUPED off: no exposed user had any activity in the 14 days before exposure", cut.Find("[data-testid=cuped]").TextContent);
+        var help = cut.Find("[data-testid=help]").TextContent;
+        Assert.Contains("normal-mixture confidence sequence", help);
+        Assert.Contains("t* = 10,000", help);
+        Assert.Contains("Holm", help);
+    }
+
+    [Fact]
+    public async Task Render_SeveralTreatments_SaysTheGoalIsHolmCorrected()
+    {
+        var start = DateTimeOffset.UtcNow.AddDays(-5);
+        var key = await Kit.ExperimentAsync("holm-page", start.ToString("O"), null, variants: [("control", 34), ("a", 33), ("b", 33)]);
+        await Kit.CohortAsync(key, "control", 1000, 100, start.AddDays(1).ToString("O"));
+        await Kit.CohortAsync(key, "a", 1000, 152, start.AddDays(1).ToString("O"));
+        await Kit.CohortAsync(key, "b", 1000, 153, start.AddDays(1).ToString("O"));
+
+        var cut = RenderPage<ExperimentPage>(p => p.Add(x => x.Key, key));
+
+        cut.WaitForAssertion(() => Assert.Contains("Holm-corrected", cut.Find("[data-testid=correction]").TextContent), Timeout);
+        Assert.Contains("With 2 treatments", cut.Find("[data-testid=correction]").TextContent);
+        // Each interval alone excludes 0, but after the correction neither is significant (no ✓).
+        Assert.All(cut.FindAll("[data-testid=variants] [data-testid=sequential]"), td => Assert.DoesNotContain("✓", td.TextContent));
+        Assert.Contains("keep running", cut.Find("[data-testid=verdict]").TextContent);
+    }
 }

@@ -7,7 +7,22 @@ namespace Dashboard.Analytics.Experiments;
 /// <summary>A variant of an experiment's flag and its weight in percent; the first one is control.</summary>
 public sealed record ExperimentVariant(string Key, double Weight);
 
-/// <summary>An experiment as the API shows it. Times are ISO-8601 UTC; <c>state</c> is draft, running or stopped.</summary>
+/// <summary>
+/// A secondary or guardrail metric: the share of exposed users who did <c>event</c> (matching
+/// <c>where</c>) at or after their exposure and before the end. <c>direction</c> is the way it
+/// should move; a guardrail that moves the other way significantly is a warning.
+/// </summary>
+public sealed record ExperimentMetric(string Event, IReadOnlyDictionary<string, JsonElement> Where, string Kind, string Direction)
+{
+    public const string Secondary = "secondary", Guardrail = "guardrail", Increase = "increase", Decrease = "decrease";
+
+    /// <summary>The event a new experiment guards by default, when the taxonomy defines it.</summary>
+    public const string ErrorEvent = "APP_ERROR";
+
+    public static ExperimentMetric ErrorGuardrail => new(ErrorEvent, new Dictionary<string, JsonElement>(), Guardrail, Decrease);
+}
+
+/// <summary>An experiment as the API shows it. Times are ISO-8601 UTC; <c>state</c> is draft, running or stopped; <c>analysis</c> sequential or fixedHorizon.</summary>
 public sealed record ExperimentView(
     string Key,
     string FlagKey,
@@ -18,14 +33,20 @@ public sealed record ExperimentView(
     DateTimeOffset? Start,
     DateTimeOffset? End,
     double MinimumDetectableEffect,
+    string Analysis,
+    IReadOnlyList<ExperimentMetric> Metrics,
     string State,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    public const string Sequential = "sequential", FixedHorizon = "fixedHorizon";
+
+    public static string AnalysisOf(ExperimentRecord e) => e.FixedHorizon ? FixedHorizon : Sequential;
+
     public static ExperimentView From(ExperimentRecord e) => new(
         e.Key, e.FlagKey, e.Hypothesis, ExperimentJson.Variants(e.Variants), e.GoalEvent, ExperimentJson.Filter(e.GoalFilter),
-        ExperimentJson.Time(e.Start), ExperimentJson.Time(e.End), e.MinimumDetectableEffect, ExperimentJson.State(e.State),
-        DateTimeOffset.FromUnixTimeMilliseconds(e.CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(e.UpdatedAt));
+        ExperimentJson.Time(e.Start), ExperimentJson.Time(e.End), e.MinimumDetectableEffect, AnalysisOf(e), ExperimentJson.Metrics(e.Metrics),
+        ExperimentJson.State(e.State), DateTimeOffset.FromUnixTimeMilliseconds(e.CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(e.UpdatedAt));
 }
 
 /// <summary>Reads the JSON columns of experiments and flags, and matches goal events against the property filter.</summary>
@@ -60,6 +81,33 @@ public static class ExperimentJson
 
     public static string VariantsJson(IEnumerable<ExperimentVariant> variants) =>
         JsonSerializer.Serialize(variants.Select(v => new { key = v.Key, weight = v.Weight }));
+
+    /// <summary><c>[{ "event", "where"?, "kind", "direction" }]</c> as stored (validated on save); anything unreadable is left out.</summary>
+    public static List<ExperimentMetric> Metrics(string? json)
+    {
+        var list = new List<ExperimentMetric>();
+        if (string.IsNullOrWhiteSpace(json)) return list;
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) return list;
+            foreach (var m in doc.RootElement.EnumerateArray())
+            {
+                if (m.ValueKind != JsonValueKind.Object) continue;
+                string? Text(string name) => m.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+                if (Text("event") is not { Length: > 0 } name) continue;
+                var where = m.TryGetProperty("where", out var w) ? Filter(w.GetRawText()) : new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+                list.Add(new ExperimentMetric(name, where, Text("kind") ?? ExperimentMetric.Secondary, Text("direction") ?? ExperimentMetric.Increase));
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return list;
+    }
+
+    public static string MetricsJson(IEnumerable<ExperimentMetric> metrics) =>
+        JsonSerializer.Serialize(metrics.Select(m => new { @event = m.Event, where = m.Where, kind = m.Kind, direction = m.Direction }));
 
     /// <summary>The goal filter <c>{ "prop": value }</c>; values are strings, numbers or booleans.</summary>
     public static Dictionary<string, JsonElement> Filter(string? json)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dashboard.Data;
+using Dashboard.Flags;
 using Dashboard.Schema;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,7 +16,9 @@ public sealed record ExperimentInput(
     IReadOnlyDictionary<string, JsonElement>? GoalFilter,
     DateTimeOffset? Start,
     DateTimeOffset? End,
-    double? MinimumDetectableEffect);
+    double? MinimumDetectableEffect,
+    string? Analysis = null,
+    IReadOnlyList<ExperimentMetric>? Metrics = null);
 
 public enum EditOutcome { Ok, Invalid, NotFound, Conflict }
 
@@ -30,10 +33,15 @@ public sealed record EditResult(EditOutcome Outcome, ExperimentView? Experiment,
 /// sample-ratio check compares against. States: draft → running → stopped. A running experiment
 /// keeps its flag, variants and start (changing them would mix two experiments' users); stopping
 /// sets the end to now when it was later, so conversions after the stop do not count. A stopped
-/// experiment is read-only.
+/// experiment is read-only. A new experiment without metrics gets the error-rate guardrail
+/// (<c>APP_ERROR</c>, should decrease) when the taxonomy defines that event. After every commit the
+/// in-memory flag state is reloaded, so a start or stop decides the very next evaluation in this
+/// process, as a flag change does.
 /// </summary>
-public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContext> dbFactory, TaxonomyCache taxonomy, TimeProvider clock)
+public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContext> dbFactory, TaxonomyCache taxonomy, FlagCache flags, TimeProvider clock)
 {
+    public const int MaxMetrics = 10;
+
     public const double DefaultMinimumDetectableEffect = 0.10;
     public const int MaxHypothesisLength = 2_000;
     public const int MaxFilterProperties = 10;
@@ -71,12 +79,12 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
             CreatedAt = now,
             UpdatedAt = now,
         };
+        if (input.Metrics is null && HasErrorEvent) input = input with { Metrics = [ExperimentMetric.ErrorGuardrail] };
         if (await ApplyAsync(db, record, input, ct) is { } error) return EditResult.Fail(EditOutcome.Invalid, error);
         if (start && StartError(record, now) is { } startError) return EditResult.Fail(EditOutcome.Invalid, startError);
         if (start) Start(record, now);
         db.Experiments.Add(record);
-        await db.SaveChangesAsync(ct);
-        return new EditResult(EditOutcome.Ok, ExperimentView.From(record), null);
+        return await CommitAsync(db, record, ct);
     }
 
     public async Task<EditResult> UpdateAsync(string key, ExperimentInput input, CancellationToken ct = default)
@@ -95,8 +103,7 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         }
         if (await ApplyAsync(db, record, input, ct) is { } error) return EditResult.Fail(EditOutcome.Invalid, error);
         record.UpdatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await db.SaveChangesAsync(ct);
-        return new EditResult(EditOutcome.Ok, ExperimentView.From(record), null);
+        return await CommitAsync(db, record, ct);
     }
 
     public async Task<EditResult> StartAsync(string key, CancellationToken ct = default)
@@ -109,8 +116,7 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (StartError(record, now) is { } error) return EditResult.Fail(EditOutcome.Invalid, error);
         Start(record, now);
-        await db.SaveChangesAsync(ct);
-        return new EditResult(EditOutcome.Ok, ExperimentView.From(record), null);
+        return await CommitAsync(db, record, ct);
     }
 
     public async Task<EditResult> StopAsync(string key, CancellationToken ct = default)
@@ -124,7 +130,18 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         record.State = ExperimentState.Stopped;
         record.End = Math.Min(record.End ?? now, now);
         record.UpdatedAt = now;
+        return await CommitAsync(db, record, ct);
+    }
+
+    /// <summary>True when the taxonomy defines the error event, so new experiments guard the error rate.</summary>
+    public bool HasErrorEvent => taxonomy.Current.Definitions.Any(d => d.Name == ExperimentMetric.ErrorEvent);
+
+    private async Task<EditResult> CommitAsync(DashboardDbContext db, ExperimentRecord record, CancellationToken ct)
+    {
         await db.SaveChangesAsync(ct);
+        // The periodic reload would pick the change up within its interval; evaluations right
+        // after a start would record no exposure until then. This makes it take effect at once here.
+        await flags.ReloadAsync(ct);
         return new EditResult(EditOutcome.Ok, ExperimentView.From(record), null);
     }
 
@@ -136,6 +153,18 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         record.State = ExperimentState.Running;
         record.Start ??= now;
         record.UpdatedAt = now;
+    }
+
+    private static string? FilterError(string field, IReadOnlyDictionary<string, JsonElement> filter)
+    {
+        if (filter.Count > MaxFilterProperties) return $"{field}: at most {MaxFilterProperties} properties";
+        foreach (var (name, value) in filter)
+        {
+            if (string.IsNullOrWhiteSpace(name)) return $"{field}: property names cannot be empty";
+            if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+                return $"{field}.{name}: a string, number or boolean";
+        }
+        return null;
     }
 
     /// <summary>Validates the given fields and copies them onto the record; a draft re-reads its flag's variants.</summary>
@@ -151,14 +180,28 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         }
         if (input.GoalFilter is { } filter)
         {
-            if (filter.Count > MaxFilterProperties) return $"goalFilter: at most {MaxFilterProperties} properties";
-            foreach (var (name, value) in filter)
-            {
-                if (string.IsNullOrWhiteSpace(name)) return "goalFilter: property names cannot be empty";
-                if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
-                    return $"goalFilter.{name}: a string, number or boolean";
-            }
+            if (FilterError("goalFilter", filter) is { } filterError) return filterError;
             record.GoalFilter = JsonSerializer.Serialize(filter);
+        }
+        if (input.Analysis is { } analysis)
+        {
+            if (analysis is not (ExperimentView.Sequential or ExperimentView.FixedHorizon))
+                return $"analysis: {ExperimentView.Sequential} or {ExperimentView.FixedHorizon}";
+            record.FixedHorizon = analysis == ExperimentView.FixedHorizon;
+        }
+        if (input.Metrics is { } metrics)
+        {
+            if (metrics.Count > MaxMetrics) return $"metrics: at most {MaxMetrics}";
+            for (var i = 0; i < metrics.Count; i++)
+            {
+                var m = metrics[i];
+                if (string.IsNullOrWhiteSpace(m.Event)) return $"metrics[{i}].event is required";
+                if (!taxonomy.Current.Definitions.Any(d => d.Name == m.Event)) return $"metrics[{i}].event: '{m.Event}' is not in the event taxonomy";
+                if (m.Kind is not (ExperimentMetric.Secondary or ExperimentMetric.Guardrail)) return $"metrics[{i}].kind: secondary or guardrail";
+                if (m.Direction is not (ExperimentMetric.Increase or ExperimentMetric.Decrease)) return $"metrics[{i}].direction: increase or decrease";
+                if (FilterError($"metrics[{i}].where", m.Where) is { } whereError) return whereError;
+            }
+            record.Metrics = ExperimentJson.MetricsJson(metrics);
         }
         if (input.MinimumDetectableEffect is { } mde)
         {

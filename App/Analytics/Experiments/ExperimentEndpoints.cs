@@ -49,12 +49,18 @@ public static class ExperimentEndpoints
 
         reads.MapGet("/{key}/results", ResultsAsync)
             .WithName("ExperimentsResults")
-            .WithSummary("The A/B comparison: per variant exposed, converted, rate, lift with 95% CI, p-value, chance to beat control")
+            .WithSummary("The A/B comparison: per variant exposed, converted, rate, lift with 95% CI and always-valid 95% interval, p-value, chance to beat control, CUPED; plus secondary and guardrail metrics")
             .WithDescription("A user is in the variant of their first exposure inside [start, end); converted = the goal event (matching goalFilter) " +
                              "at or after that exposure and before the end. Absolute lift CI: Wald, unpooled standard error. p-value: two-sided " +
                              "two-proportion z-test, pooled standard error. Chance to beat control: Beta(1,1) priors. srm: chi-square against the " +
                              "configured weights, mismatch at p < 0.001. sampleSizePerVariant: for the minimum detectable effect at 80% power, " +
-                             "alpha 0.05. Figures that cannot be computed are null, with the reason in note. format=csv: one row per variant.")
+                             "alpha 0.05. sequential: the always-valid 95% confidence sequence of the absolute lift (asymptotic normal mixture, tuned for 10,000 users " +
+                             "in a comparison) with its always-valid p-value; significant uses it, Holm-corrected across treatments when there are several " +
+                             "(correction: holm; adjustedPValue is the Holm-corrected fixed-horizon p-value). The verdict reads the sequential test unless " +
+                             "analysis is fixedHorizon. cuped: the lift adjusted for each user's event count in the 14 days before exposure (theta pooled), " +
+                             "null with cupedNote when there is no such activity. metrics: each secondary or guardrail metric like the goal; " +
+                             "guardrailWarnings: guardrails a treatment moved the wrong way significantly. Figures that cannot be computed are null, " +
+                             "with the reason in note. format=csv: one row per variant.")
             .Produces<ExperimentResult>()
             .Produces<ExperimentError>(StatusCodes.Status400BadRequest)
             .Produces<ExperimentError>(StatusCodes.Status404NotFound)
@@ -64,7 +70,8 @@ public static class ExperimentEndpoints
             .WithName("ExperimentsCreate")
             .WithSummary("Create an experiment on a flag (admin)")
             .WithDescription("Body: { key, flagKey, goalEvent, start?, end?, minimumDetectableEffect? (default 0.10), hypothesis?, goalFilter?: { prop: value }, " +
-                             "state?: draft | running }. start and end are YYYY-MM-DD (UTC; end inclusive) or ISO-8601 times. The variants are " +
+                             "state?: draft | running, analysis?: sequential (default) | fixedHorizon, metrics?: [ { event, where?, kind: secondary | guardrail, " +
+                             "direction: increase | decrease } ] (at most 10; default: the APP_ERROR guardrail when the taxonomy defines APP_ERROR) }. start and end are YYYY-MM-DD (UTC; end inclusive) or ISO-8601 times. The variants are " +
                              "copied from the flag, which needs at least two; the first is control. 413 over 64 KB, 415 when not JSON.")
             .JsonObjectBody()
             .Produces<ExperimentView>(StatusCodes.Status201Created)
@@ -118,9 +125,12 @@ public static class ExperimentEndpoints
         if (result is null) return NotFound(key);
         if (format != "csv") return Results.Ok(result);
         var csv = new Csv().Row("variant", "weight", "exposed", "converted", "rate", "absoluteLift", "ci95Low", "ci95High",
-            "relativeLift", "pValue", "chanceToBeatControl");
+            "relativeLift", "pValue", "chanceToBeatControl", "adjustedPValue", "sequentialLow", "sequentialHigh", "sequentialSignificant",
+            "cupedLift", "cupedLow", "cupedHigh", "varianceReduction");
         foreach (var v in result.Variants)
-            csv.Row(v.Key, v.Weight, v.Exposed, v.Converted, v.Rate, v.AbsoluteLift, v.Ci95?[0], v.Ci95?[1], v.RelativeLift, v.PValue, v.ChanceToBeatControl);
+            csv.Row(v.Key, v.Weight, v.Exposed, v.Converted, v.Rate, v.AbsoluteLift, v.Ci95?[0], v.Ci95?[1], v.RelativeLift, v.PValue, v.ChanceToBeatControl,
+                v.AdjustedPValue, v.Sequential?.Ci95[0], v.Sequential?.Ci95[1], v.Sequential?.Significant, v.Cuped?.AbsoluteLift,
+                v.Cuped?.Ci95[0], v.Cuped?.Ci95[1], v.Cuped?.VarianceReduction);
         return csv.ToResult();
     }
 
@@ -205,7 +215,8 @@ public static class ExperimentEndpoints
         {
             var input = new ExperimentInput(
                 Text(root, "key"), Text(root, "flagKey"), Text(root, "hypothesis"), Text(root, "goalEvent"),
-                Filter(root), Time(root, "start", endOfDay: false), Time(root, "end", endOfDay: true), Number(root, "minimumDetectableEffect"));
+                Filter(root, "goalFilter"), Time(root, "start", endOfDay: false), Time(root, "end", endOfDay: true), Number(root, "minimumDetectableEffect"),
+                Text(root, "analysis"), Metrics(root));
             string? state = null;
             if (allowState)
             {
@@ -239,11 +250,36 @@ public static class ExperimentEndpoints
         _ => throw new FieldException($"{name} must be a number"),
     };
 
-    private static Dictionary<string, JsonElement>? Filter(JsonElement root)
+    private static Dictionary<string, JsonElement>? Filter(JsonElement root, string name, string? path = null)
     {
-        if (Field(root, "goalFilter") is not { } v) return null;
-        if (v.ValueKind != JsonValueKind.Object) throw new FieldException("goalFilter must be an object of property values, e.g. { \"templateUsed\": \"kanban\" }");
+        if (Field(root, name) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Object)
+            throw new FieldException($"{path ?? name} must be an object of property values, e.g. {{ \"templateUsed\": \"kanban\" }}");
         return v.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal);
+    }
+
+    /// <summary><c>metrics: [ { event, where?, kind, direction } ]</c>, type-checked; the editor checks the values.</summary>
+    private static List<ExperimentMetric>? Metrics(JsonElement root)
+    {
+        if (Field(root, "metrics") is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Array)
+            throw new FieldException("metrics must be an array of { event, where?, kind: secondary|guardrail, direction: increase|decrease }");
+        var list = new List<ExperimentMetric>();
+        var i = 0;
+        foreach (var m in v.EnumerateArray())
+        {
+            if (m.ValueKind != JsonValueKind.Object) throw new FieldException($"metrics[{i}] must be an object");
+            string Required(string name) => Field(m, name) switch
+            {
+                null => throw new FieldException($"metrics[{i}].{name} is required"),
+                { ValueKind: JsonValueKind.String } s => s.GetString()!,
+                _ => throw new FieldException($"metrics[{i}].{name} must be a string"),
+            };
+            list.Add(new ExperimentMetric(Required("event"), Filter(m, "where", $"metrics[{i}].where") ?? new Dictionary<string, JsonElement>(StringComparer.Ordinal),
+                Required("kind"), Required("direction")));
+            i++;
+        }
+        return list;
     }
 
     /// <summary>YYYY-MM-DD (the start of that UTC day; for the end, the end of it) or an ISO-8601 time with an offset.</summary>

@@ -8,13 +8,24 @@ namespace Dashboard.Analytics.Experiments;
 /// The result in one or two sentences. The order matters: a sample-ratio mismatch overrides
 /// everything (the data cannot be trusted); then missing data; then an under-powered comparison
 /// says who is ahead but to keep running (stopping early on a lucky streak is how false wins are
-/// made); only at the planned sample size does it call a winner at α = 0.05.
+/// made). By default (sequential analysis) a winner or loser is called as soon as the always-valid
+/// confidence sequence excludes 0, which stays valid however often anyone looks; a fixed-horizon
+/// experiment calls one only at the planned sample size, at α = 0.05. With several treatments
+/// both read Holm-corrected p-values. A guardrail that moved the wrong way comes first, as a warning.
 /// </summary>
 public static class ExperimentVerdict
 {
     public const double Alpha = 0.05;
 
-    public static string Describe(ExperimentRecord e, ExperimentAnalysis a, long now)
+    public static string Describe(ExperimentRecord e, ExperimentAnalysis a, long now, IReadOnlyList<string>? guardrailWarnings = null)
+    {
+        var verdict = Core(e, a, now);
+        return guardrailWarnings is { Count: > 0 } w && e.State != ExperimentState.Draft
+            ? $"Warning: {string.Join(" ", w)} {verdict}"
+            : verdict;
+    }
+
+    private static string Core(ExperimentRecord e, ExperimentAnalysis a, long now)
     {
         var v = a.Variants;
         if (e.State == ExperimentState.Draft)
@@ -41,6 +52,18 @@ public static class ExperimentVerdict
                 ? $"Inconclusive: the sample size could not be worked out ({a.SampleSizeNote})."
                 : $"The sample size cannot be worked out yet ({a.SampleSizeNote}): keep running.";
 
+        var corrected = a.Correction == ExperimentAnalysis.Holm ? $", Holm-corrected across {treatments.Count} treatments" : "";
+        if (!e.FixedHorizon)
+        {
+            var seqWinner = treatments.Where(t => t.Sequential is { Significant: true } && t.AbsoluteLift > 0).OrderByDescending(t => t.AbsoluteLift).FirstOrDefault();
+            if (seqWinner is not null)
+                return $"{Label(seqWinner.Key)} beats control: {Pct(seqWinner.Rate)} against {Pct(v[0].Rate)} ({Signed(seqWinner.RelativeLift)} relative), " +
+                       $"always-valid 95% interval of the difference {Points(seqWinner.Sequential!.Ci95)}{corrected}. The sequential test stays valid however often it is read, so it is safe to stop.";
+            var seqLosers = treatments.Where(t => t.Sequential is { Significant: true } && t.AbsoluteLift < 0).ToList();
+            if (seqLosers.Count == treatments.Count)
+                return $"Control is better: {string.Join("; ", seqLosers.Select(l => $"{Label(l.Key)} converts {Pct(l.Rate)} against {Pct(v[0].Rate)}, always-valid 95% interval {Points(l.Sequential!.Ci95)}"))}{corrected}.";
+        }
+
         var ahead = best is null || best.AbsoluteLift <= 0 ? "Control" : Label(best.Key);
         var leading = best is not null && best.AbsoluteLift == 0 ? "No variant is ahead" : $"{ahead} is ahead";
         if (minExposed < required)
@@ -59,17 +82,23 @@ public static class ExperimentVerdict
             return sentence;
         }
 
-        var winners = treatments.Where(t => t.PValue < Alpha && t.AbsoluteLift > 0).OrderByDescending(t => t.AbsoluteLift).ToList();
+        if (!e.FixedHorizon)
+        {
+            var sp = best?.Sequential is { } bs ? $" (always-valid {P(bs.PValue)})" : "";
+            return $"No significant difference at the planned sample size{sp}: if there is an effect, it is smaller than the " +
+                   $"{Signed(e.MinimumDetectableEffect)} the experiment was sized to detect.";
+        }
+        var winners = treatments.Where(t => t.AdjustedPValue < Alpha && t.AbsoluteLift > 0).OrderByDescending(t => t.AbsoluteLift).ToList();
         if (winners.Count > 0)
         {
             var w = winners[0];
             return $"{Label(w.Key)} beats control: {Pct(w.Rate)} against {Pct(v[0].Rate)} ({Signed(w.RelativeLift)} relative), " +
-                   $"95% CI of the difference {Points(w.Ci95)}, {P(w.PValue!.Value)}.";
+                   $"95% CI of the difference {Points(w.Ci95)}, {P(w.AdjustedPValue!.Value)}{corrected}.";
         }
-        var losers = treatments.Where(t => t.PValue < Alpha && t.AbsoluteLift < 0).ToList();
+        var losers = treatments.Where(t => t.AdjustedPValue < Alpha && t.AbsoluteLift < 0).ToList();
         if (losers.Count == treatments.Count)
-            return $"Control is better: {string.Join("; ", losers.Select(l => $"{Label(l.Key)} converts {Pct(l.Rate)} against {Pct(v[0].Rate)}, {P(l.PValue!.Value)}"))}.";
-        var p = best?.PValue is { } bp ? $" ({P(bp)})" : "";
+            return $"Control is better: {string.Join("; ", losers.Select(l => $"{Label(l.Key)} converts {Pct(l.Rate)} against {Pct(v[0].Rate)}, {P(l.AdjustedPValue!.Value)}"))}{corrected}.";
+        var p = best?.AdjustedPValue is { } bp ? $" ({P(bp)})" : "";
         return $"No significant difference at the planned sample size{p}: if there is an effect, it is smaller than the " +
                $"{Signed(e.MinimumDetectableEffect)} the experiment was sized to detect.";
     }
@@ -78,11 +107,11 @@ public static class ExperimentVerdict
 
     private static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Pct(double? rate) => rate is { } r ? (r * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
+    public static string Pct(double? rate) => rate is { } r ? (r * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
 
     private static string Signed(double? rel) => rel is { } r ? (r >= 0 ? "+" : "−") + Math.Abs(r * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%" : "n/a";
 
-    private static string Points(double[]? ci) => ci is [var lo, var hi]
+    public static string Points(double[]? ci) => ci is [var lo, var hi]
         ? $"{(lo * 100).ToString("+0.0;−0.0;0.0", CultureInfo.InvariantCulture)} to {(hi * 100).ToString("+0.0;−0.0;0.0", CultureInfo.InvariantCulture)} points"
         : "n/a";
 

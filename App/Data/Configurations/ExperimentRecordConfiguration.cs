@@ -10,6 +10,7 @@ public sealed class ExperimentRecordConfiguration : IEntityTypeConfiguration<Exp
         b.ToTable("Experiments");
         b.HasKey(e => e.Key);
         b.Property(e => e.State).HasConversion<string>();
+        b.Property(e => e.Metrics).HasDefaultValue("[]");
         b.HasIndex(e => e.FlagKey);
     }
 }

@@ -178,6 +178,9 @@ namespace Dashboard.Data.Migrations
                     b.Property<long?>("End")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("FixedHorizon")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("FlagKey")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -193,6 +196,12 @@ namespace Dashboard.Data.Migrations
                     b.Property<string>("Hypothesis")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("Metrics")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("[]");
 
                     b.Property<double>("MinimumDetectableEffect")
                         .HasColumnType("REAL");

@@ -37,7 +37,7 @@ public sealed class SeedData(IConfiguration configuration)
 
     /// <summary>Dates are relative to the first start, so the demo experiment lines up with the demo data.</summary>
     public sealed record ExperimentSeed(string Key, string FlagKey, string? Hypothesis, string GoalEvent, JsonElement? GoalFilter,
-        double StartDaysAgo, double? EndDaysFromNow, double MinimumDetectableEffect, ExperimentState State);
+        double StartDaysAgo, double? EndDaysFromNow, double MinimumDetectableEffect, ExperimentState State, JsonElement? Metrics = null);
 
     public IEnumerable<EventDefinition> Taxonomy(long now) =>
         Read<TaxonomyFile>("taxonomy.json").Events.Select(e => new EventDefinition
@@ -84,6 +84,7 @@ public sealed class SeedData(IConfiguration configuration)
             Start = now - (long)(e.StartDaysAgo * day),
             End = e.EndDaysFromNow is { } end ? now + (long)(end * day) : null,
             MinimumDetectableEffect = e.MinimumDetectableEffect,
+            Metrics = e.Metrics?.GetRawText() ?? "[]",
             State = e.State,
             CreatedAt = now,
             UpdatedAt = now,
