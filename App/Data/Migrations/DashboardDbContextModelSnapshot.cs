@@ -445,6 +445,12 @@ namespace Dashboard.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Page")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("funnels");
+
                     b.Property<string>("Query")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -454,7 +460,7 @@ namespace Dashboard.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Name")
+                    b.HasIndex("Page", "Name")
                         .IsUnique();
 
                     b.ToTable("SavedFunnels", (string)null);
