@@ -95,6 +95,7 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("GET,POST /activity", "GET", "/activity", PageForViewers),
         new("GET,POST /activation", "GET", "/activation", PageForViewers),
         new("GET,POST /funnels", "GET", "/funnels", PageForViewers),
+        new("GET,POST /trends", "GET", "/trends", PageForViewers),
         new("GET,POST /features", "GET", "/features", PageForViewers),
         new("GET,POST /retention", "GET", "/retention", PageForViewers),
         new("GET,POST /events", "GET", "/events", PageForViewers),

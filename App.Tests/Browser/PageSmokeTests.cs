@@ -12,6 +12,7 @@ public sealed class PageSmokeTests(BrowserFixture browser)
     [InlineData("/activity", 200, "Activity")]
     [InlineData("/activation", 200, "Activation")]
     [InlineData("/funnels", 200, "Funnels")]
+    [InlineData("/trends", 200, "Trends")]
     [InlineData("/features", 200, "Feature engagement")]
     [InlineData("/retention", 200, "Retention")]
     [InlineData("/events", 200, "Event definitions")]

@@ -67,6 +67,8 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<ActivationTrendQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<FunnelQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<SavedFunnels>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.Trends.TrendsQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.Trends.SavedTrends>());
         Context.Services.AddSingleton(app.GetRequiredService<FeatureEngagementQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<RetentionQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.AccountTraitKeysQuery>());

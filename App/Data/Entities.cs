@@ -148,10 +148,11 @@ public sealed class ExposureRecord
     public long Timestamp { get; set; }
 }
 
-/// <summary>A funnel saved from the funnel builder; <see cref="Query"/> is the builder's query string.</summary>
+/// <summary>A view saved from an analytics page (<see cref="Page"/>: funnels, trends); <see cref="Query"/> is the page's query string.</summary>
 public sealed class SavedFunnelRecord
 {
     public int Id { get; set; }
+    public string Page { get; set; } = "funnels";
     public required string Name { get; set; }
     public required string Query { get; set; }
     public string CreatedBy { get; set; } = "";

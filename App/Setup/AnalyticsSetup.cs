@@ -5,6 +5,7 @@ using Dashboard.Analytics.Engagement;
 using Dashboard.Analytics.Experiments;
 using Dashboard.Analytics.Funnels;
 using Dashboard.Analytics.Retention;
+using Dashboard.Analytics.Trends;
 using Dashboard.Analytics.WeeklyReview;
 
 namespace Dashboard.Setup;
@@ -20,8 +21,9 @@ public static class AnalyticsSetup
         services.AddSingleton<ActivationQuery>();
         services.AddSingleton<ActivationTrendQuery>();
         services.AddSingleton<FunnelQuery>();
-        services.AddSingleton<Dashboard.Analytics.Trends.TrendsQuery>();
+        services.AddSingleton<TrendsQuery>();
         services.AddSingleton<SavedFunnels>();
+        services.AddSingleton<SavedTrends>();
         services.AddSingleton<FeatureEngagementQuery>();
         services.AddSingleton<RetentionQuery>();
         services.AddSingleton<AccountTraitKeysQuery>();

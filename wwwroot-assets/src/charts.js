@@ -3,7 +3,8 @@
 // destroys it. The library (apexcharts.min.js, pinned in package.json) is loaded once, on first use,
 // from this origin, so the content security policy needs no exception for scripts.
 //
-// A description is { kind, categories, series: [{ name, data }], dark, height, format, colors }:
+// A description is { kind, categories, series: [{ name, data, dashed }], dark, height, format, colors }:
+//   dashed  true for a series drawn dashed (lines) or lighter (bars), e.g. the previous period
 //   kind    'line' | 'area' | 'bar' | 'hbar' | 'sparkline'
 //   format  'number' | 'percent' (values are fractions 0..1) | 'seconds'
 //   stacked true to stack the series of a bar chart
@@ -93,8 +94,9 @@ export function toOptions(spec) {
       : spec.kind === 'hbar' ? {} : { labels: { formatter: format }, min: 0, max: spec.format === 'percent' ? 1 : undefined, forceNiceScale: true },
     dataLabels: { enabled: spec.kind === 'hbar', formatter: format },
     plotOptions: { bar: { horizontal: spec.kind === 'hbar', borderRadius: 2, columnWidth: '60%', barHeight: '70%' } },
-    stroke: { curve: 'straight', width: type === 'bar' ? 0 : 2 },
-    fill: sparkline ? { type: 'solid', opacity: 0.15 } : { opacity: type === 'area' ? 0.25 : 1 },
+    stroke: { curve: 'straight', width: type === 'bar' ? 0 : 2, dashArray: spec.series.map(s => (s.dashed ? 6 : 0)) },
+    fill: sparkline ? { type: 'solid', opacity: 0.15 }
+      : { opacity: type === 'area' ? 0.25 : type === 'bar' ? spec.series.map(s => (s.dashed ? 0.4 : 1)) : 1 },
     markers: { size: sparkline || categories.length > 40 ? 0 : 3 },
     grid: { borderColor: dark ? '#424242' : '#e0e0e0', show: !sparkline },
     legend: { show: !sparkline && spec.series.length > 1, position: 'top', formatter: escapeHtml },

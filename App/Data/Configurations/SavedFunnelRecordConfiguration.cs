@@ -9,6 +9,8 @@ public sealed class SavedFunnelRecordConfiguration : IEntityTypeConfiguration<Sa
     {
         b.ToTable("SavedFunnels");
         b.HasKey(e => e.Id);
-        b.HasIndex(e => e.Name).IsUnique();
+        // Funnels saved before views of other pages could be saved are the funnel page's.
+        b.Property(e => e.Page).HasDefaultValue("funnels");
+        b.HasIndex(e => new { e.Page, e.Name }).IsUnique();
     }
 }

@@ -454,6 +454,12 @@ namespace Dashboard.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Page")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("funnels");
+
                     b.Property<string>("Query")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -463,7 +469,7 @@ namespace Dashboard.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Name")
+                    b.HasIndex("Page", "Name")
                         .IsUnique();
 
                     b.ToTable("SavedFunnels", (string)null);

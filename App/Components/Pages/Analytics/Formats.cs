@@ -9,6 +9,9 @@ public static class Formats
 
     public static string Count(double? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : Unknown;
 
+    /// <summary>A measured value: whole numbers with thousands separators, others to two decimals.</summary>
+    public static string Number(double? value) => value is { } v ? v.ToString("#,0.##", CultureInfo.InvariantCulture) : Unknown;
+
     public static string Percent(double? fraction) => fraction is { } f ? (f * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%" : Unknown;
 
     public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
