@@ -32,6 +32,8 @@ public static class AnalyticsSetup
         services.AddSingleton<Dashboard.People.PersonQuery>();
         services.AddSingleton<Dashboard.People.PeopleQuery>();
         services.AddSingleton<Dashboard.People.PersonEventsQuery>();
+        services.AddSingleton<Dashboard.Annotations.AnnotationsQuery>();
+        services.AddSingleton<Dashboard.Annotations.AnnotationLog>();
         return services;
     }
 
@@ -40,6 +42,7 @@ public static class AnalyticsSetup
         app.MapInsights();
         app.MapExperiments();
         Dashboard.People.PeopleEndpoints.MapPeople(app);
+        Dashboard.Annotations.AnnotationEndpoints.MapAnnotations(app);
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dashboard.Annotations;
 using Dashboard.Data;
 using Dashboard.Schema;
 using Microsoft.EntityFrameworkCore;
@@ -30,7 +31,7 @@ public sealed record EditResult(EditOutcome Outcome, ExperimentView? Experiment,
 /// sample-ratio check compares against. States: draft → running → stopped. A running experiment
 /// keeps its flag, variants and start (changing them would mix two experiments' users); stopping
 /// sets the end to now when it was later, so conversions after the stop do not count. A stopped
-/// experiment is read-only.
+/// experiment is read-only. A start and a stop record an experiment annotation with who made them.
 /// </summary>
 public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContext> dbFactory, TaxonomyCache taxonomy, TimeProvider clock)
 {
@@ -48,7 +49,7 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         return record is null ? null : ExperimentView.From(record);
     }
 
-    public async Task<EditResult> CreateAsync(ExperimentInput input, bool start = false, CancellationToken ct = default)
+    public async Task<EditResult> CreateAsync(ExperimentInput input, bool start = false, string? by = null, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(input.Key)) return EditResult.Fail(EditOutcome.Invalid, "key is required");
         if (!KeyPattern().IsMatch(input.Key))
@@ -73,7 +74,7 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         };
         if (await ApplyAsync(db, record, input, ct) is { } error) return EditResult.Fail(EditOutcome.Invalid, error);
         if (start && StartError(record, now) is { } startError) return EditResult.Fail(EditOutcome.Invalid, startError);
-        if (start) Start(record, now);
+        if (start) Start(db, record, now, by);
         db.Experiments.Add(record);
         await db.SaveChangesAsync(ct);
         return new EditResult(EditOutcome.Ok, ExperimentView.From(record), null);
@@ -99,7 +100,7 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         return new EditResult(EditOutcome.Ok, ExperimentView.From(record), null);
     }
 
-    public async Task<EditResult> StartAsync(string key, CancellationToken ct = default)
+    public async Task<EditResult> StartAsync(string key, string? by = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var record = await db.Experiments.FirstOrDefaultAsync(e => e.Key == key, ct);
@@ -108,12 +109,12 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
             return EditResult.Fail(EditOutcome.Conflict, $"only a draft can start; this experiment is {ExperimentJson.State(record.State)}");
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (StartError(record, now) is { } error) return EditResult.Fail(EditOutcome.Invalid, error);
-        Start(record, now);
+        Start(db, record, now, by);
         await db.SaveChangesAsync(ct);
         return new EditResult(EditOutcome.Ok, ExperimentView.From(record), null);
     }
 
-    public async Task<EditResult> StopAsync(string key, CancellationToken ct = default)
+    public async Task<EditResult> StopAsync(string key, string? by = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var record = await db.Experiments.FirstOrDefaultAsync(e => e.Key == key, ct);
@@ -124,18 +125,24 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         record.State = ExperimentState.Stopped;
         record.End = Math.Min(record.End ?? now, now);
         record.UpdatedAt = now;
+        Record(db, record, now, "stopped", by);
         await db.SaveChangesAsync(ct);
         return new EditResult(EditOutcome.Ok, ExperimentView.From(record), null);
     }
 
+    private static void Record(DashboardDbContext db, ExperimentRecord record, long now, string what, string? by) =>
+        AnnotationLog.Record(db, AnnotationKinds.Experiment, now, $"Experiment {record.Key} {what} (flag {record.FlagKey}, goal {record.GoalEvent})",
+            by ?? "unknown", "experiments/" + Uri.EscapeDataString(record.Key));
+
     private static string? StartError(ExperimentRecord record, long now) =>
         record.End is { } end && end <= now ? "the end date has passed; set a later end before starting" : null;
 
-    private static void Start(ExperimentRecord record, long now)
+    private static void Start(DashboardDbContext db, ExperimentRecord record, long now, string? by)
     {
         record.State = ExperimentState.Running;
         record.Start ??= now;
         record.UpdatedAt = now;
+        Record(db, record, now, "started", by);
     }
 
     /// <summary>Validates the given fields and copies them onto the record; a draft re-reads its flag's variants.</summary>
