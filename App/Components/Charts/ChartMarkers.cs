@@ -30,6 +30,7 @@ public static class ChartMarkers
         if (starts.Count == 0) return [];
         var end = starts[^1].AddDays(bucketDays);
         return annotations
+            .OrderBy(a => a.At)
             .Select(a => (Day: DateOnly.FromDateTime(a.At.UtcDateTime), Annotation: a))
             .Where(x => x.Day >= starts[0] && x.Day < end)
             // The last bucket starting on or before the day.
