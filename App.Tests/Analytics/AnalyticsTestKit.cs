@@ -27,6 +27,9 @@ public sealed class AnalyticsData(IServiceProvider services)
     private readonly Dictionary<string, string> _accounts = [];
     private readonly Dictionary<string, string> _memberOf = [];
 
+    /// <summary>The stored key (people id) of a user of this data set.</summary>
+    public string Key(string user) => $"{user}-{_suffix}";
+
     public static DateTimeOffset T(string iso) => DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     public static DateOnly D(string iso) => DateOnly.Parse(iso, CultureInfo.InvariantCulture);

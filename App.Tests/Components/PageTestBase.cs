@@ -69,6 +69,8 @@ public abstract class PageTestBase : IAsyncLifetime
         Context.Services.AddSingleton(app.GetRequiredService<SavedFunnels>());
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.Trends.TrendsQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.Trends.SavedTrends>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Annotations.AnnotationsQuery>());
+        Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Annotations.AnnotationLog>());
         Context.Services.AddSingleton(app.GetRequiredService<FeatureEngagementQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<RetentionQuery>());
         Context.Services.AddSingleton(app.GetRequiredService<Dashboard.Analytics.AccountTraitKeysQuery>());

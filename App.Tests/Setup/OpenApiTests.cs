@@ -102,6 +102,10 @@ public sealed class OpenApiTests : IAsyncLifetime
     [InlineData("/api/experiments/{key}/results", "get", new[] { "200", "400", "404", "429", "503" })]
     [InlineData("/api/experiments/{key}", "get", new[] { "200", "404" })]
     [InlineData("/api/experiments", "get", new[] { "200", "400", "429", "503" })]
+    [InlineData("/api/annotations", "get", new[] { "200", "400", "401", "403", "429", "503" })]
+    [InlineData("/api/annotations", "post", new[] { "201", "400", "401", "403", "413", "415" })]
+    [InlineData("/api/annotations/{id}", "delete", new[] { "204", "400", "401", "403", "404", "409" })]
+    [InlineData("/api/insights/funnels/people", "get", new[] { "200", "400", "429", "503" })]
     public async Task Document_ExperimentPaths_DescribeEveryStatusCode(string path, string method, string[] expected)
     {
         using var client = _factory.CreateReaderClient();

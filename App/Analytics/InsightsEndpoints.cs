@@ -75,6 +75,16 @@ public static class InsightsEndpoints
                              "include: timeToConvert (its columns in CSV) and/or trend (per ISO week of the best attempt's first step: started, converted, rate). " + CsvNote)
             .Produces<FunnelResult>();
 
+        group.MapGet("/funnels/people", FunnelPeopleAsync)
+            .WithName("InsightsFunnelPeople")
+            .WithSummary("The people behind a funnel step: who dropped off before it, or who reached it")
+            .WithDescription("The funnel's parameters (steps, window, from, to, exclude, order; no breakdown) and step=k (1-based), outcome=dropped (default: " +
+                             "users whose best attempt reached step k-1 and went no further; k from 2) or converted (users whose best attempt reached step k). " +
+                             "The same matching as the funnel, so the list's length is the step's figure. Ordered by the best attempt's start; limit 1 to 200 " +
+                             "(default 50), cursor: the nextCursor of the previous page (null on the last page). Each person: id (for /api/people/{id}), " +
+                             "reachedSteps, startedAt, lastStepAt.")
+            .Produces<FunnelPeopleResult>();
+
         group.MapGet("/features", FeaturesAsync)
             .WithName("InsightsFeatures")
             .WithSummary("Feature engagement: events, users, adoption and weekly trend per featureName")
@@ -99,6 +109,35 @@ public static class InsightsEndpoints
             .Produces<RetentionResult>();
 
         return group;
+    }
+
+    private static async Task<IResult> FunnelPeopleAsync(string? steps, string? window, string? from, string? to, string? exclude,
+        string? order, string? step, string? outcome, string? limit, string? cursor, FunnelQuery query, CancellationToken ct)
+    {
+        var request = FunnelRequest.Parse(steps, window, from, to, null, exclude, order);
+        var kind = outcome switch
+        {
+            null or "" or "dropped" => FunnelOutcome.Dropped,
+            "converted" => FunnelOutcome.Converted,
+            _ => throw new InsightsParameterException($"'outcome' must be dropped or converted, not '{outcome}'"),
+        };
+        var first = kind == FunnelOutcome.Dropped ? 2 : 1;
+        if (!int.TryParse(step, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var k) || k < first || k > request.Steps.Count)
+            throw new InsightsParameterException($"'step' must be a step number from {first} to {request.Steps.Count} for outcome={(kind == FunnelOutcome.Dropped ? "dropped" : "converted")}");
+        int size;
+        Dashboard.People.PeopleCursor? after;
+        try
+        {
+            size = Dashboard.People.PeopleCursor.Limit(limit);
+            after = Dashboard.People.PeopleCursor.Parse("cursor", cursor);
+        }
+        catch (Dashboard.People.PeopleParameterException ex)
+        {
+            throw new InsightsParameterException(ex.Message);
+        }
+        var page = await query.PeopleAsync(request, k, kind, size, after is { } c ? (c.Time, c.Id) : null, ct);
+        return Results.Ok(new FunnelPeopleResult(k, kind == FunnelOutcome.Dropped ? "dropped" : "converted", page.People,
+            page.Next is { } n ? new Dashboard.People.PeopleCursor(n.StartMs, n.UserId).ToString() : null));
     }
 
     private static async Task<IResult> ActivityAsync(string? from, string? to, string? interval, string? format,

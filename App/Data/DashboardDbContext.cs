@@ -30,6 +30,7 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<ExperimentRecord> Experiments => Set<ExperimentRecord>();
     public DbSet<ExposureRecord> Exposures => Set<ExposureRecord>();
     public DbSet<SavedFunnelRecord> SavedFunnels => Set<SavedFunnelRecord>();
+    public DbSet<AnnotationRecord> Annotations => Set<AnnotationRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -225,3 +225,23 @@ public sealed class RollupState
     public required string Name { get; set; }
     public long Watermark { get; set; }
 }
+
+/// <summary>
+/// A dated remark shown on time charts: a note an admin wrote, or the record of an experiment
+/// starting or stopping or of a taxonomy change, written with the change. Flag changes are not
+/// copied here: their annotations are read from <see cref="FlagAuditEntry"/>.
+/// </summary>
+public sealed class AnnotationRecord
+{
+    public long Id { get; set; }
+    /// <summary>When it happened (Unix milliseconds, UTC).</summary>
+    public long At { get; set; }
+    /// <summary>note, experiment or taxonomy.</summary>
+    public required string Kind { get; set; }
+    public required string Text { get; set; }
+    /// <summary>The account or key name of whoever made the change or wrote the note.</summary>
+    public required string By { get; set; }
+    /// <summary>The dashboard page of what changed (e.g. /experiments/KEY), relative to the app's base; null for a note.</summary>
+    public string? Link { get; set; }
+    public long CreatedAt { get; set; }
+}

@@ -34,6 +34,8 @@ public static class AnalyticsSetup
         services.AddSingleton<Dashboard.People.PersonQuery>();
         services.AddSingleton<Dashboard.People.PeopleQuery>();
         services.AddSingleton<Dashboard.People.PersonEventsQuery>();
+        services.AddSingleton<Dashboard.Annotations.AnnotationsQuery>();
+        services.AddSingleton<Dashboard.Annotations.AnnotationLog>();
         return services;
     }
 
@@ -42,6 +44,7 @@ public static class AnalyticsSetup
         app.MapInsights();
         app.MapExperiments();
         Dashboard.People.PeopleEndpoints.MapPeople(app);
+        Dashboard.Annotations.AnnotationEndpoints.MapAnnotations(app);
         return app;
     }
 }

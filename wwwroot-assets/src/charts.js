@@ -8,11 +8,14 @@
 //   kind    'line' | 'area' | 'bar' | 'hbar' | 'sparkline'
 //   format  'number' | 'percent' (values are fractions 0..1) | 'seconds'
 //   stacked true to stack the series of a bar chart
+//   markers [{ index, label, tooltip }]: annotations, a dashed vertical line at category `index`
+//           with a short label; hovering or focusing the label shows the tooltip (one change a line)
 //
 // Categories and series names come from ingested data and from the URL. ApexCharts draws axis and
 // data labels as SVG text nodes (markup shows as written), but writes tooltip titles, the x-axis
 // tooltip, series names in the tooltip and the legend with innerHTML; every one of those passes
 // through a formatter here that escapes the text, so no label can add an element to the page.
+// Marker labels are SVG text too, and their tooltips are set with textContent.
 
 let library;
 
@@ -107,7 +110,39 @@ export function toOptions(spec) {
       y: { formatter: format, title: { formatter: name => name ? `${escapeHtml(name)}: ` : '' } },
     },
     noData: { text: 'No data' },
+    annotations: { xaxis: sparkline || spec.kind === 'hbar' ? [] : markerAnnotations(spec, categories, dark) },
   };
+}
+
+function markerAnnotations(spec, categories, dark) {
+  const colour = dark ? '#ffb74d' : '#e65100';
+  return (spec.markers ?? []).filter(m => m.index >= 0 && m.index < categories.length).map(m => ({
+    x: categories[m.index],
+    borderColor: colour,
+    strokeDashArray: 4,
+    label: {
+      text: m.label,
+      orientation: 'horizontal',
+      borderColor: colour,
+      style: { background: dark ? '#424242' : '#fff3e0', color: dark ? '#ffe0b2' : '#bf360c', fontSize: '11px', cssClass: 'chart-marker-label' },
+      mouseEnter: (_, event) => showMarkerTooltip(event, m.tooltip),
+      mouseLeave: () => hideMarkerTooltip(),
+    },
+  }));
+}
+
+let markerTooltip;
+
+function showMarkerTooltip(event, text) {
+  markerTooltip ??= Object.assign(document.createElement('div'), { className: 'chart-marker-tooltip', role: 'tooltip' });
+  markerTooltip.textContent = text;
+  markerTooltip.style.left = `${event.pageX + 12}px`;
+  markerTooltip.style.top = `${event.pageY + 12}px`;
+  document.body.appendChild(markerTooltip);
+}
+
+function hideMarkerTooltip() {
+  markerTooltip?.remove();
 }
 
 const charts = new WeakMap();

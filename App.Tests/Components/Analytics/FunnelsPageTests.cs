@@ -39,6 +39,9 @@ public sealed class FunnelsPageTests : PageTestBase
             Assert.Equal(2, rows.Count);
             Assert.Matches(@"1\. USER_REGISTERED\s*3\s*–\s*100%\s*100%\s*–", rows[0]);
             Assert.Matches(@"2\. PROJECT_CREATED\s*1\s*2\s*33.3%\s*33.3%\s*2h", rows[1]);
+            var dropped = cut.Find("a[data-testid=dropped-link]");
+            Assert.Equal("2", dropped.TextContent.Trim());
+            Assert.Matches("^funnels/people\\?.*step=2&outcome=dropped", dropped.GetAttribute("href"));
             Assert.Contains("1 of these users", cut.Find("[data-testid=open-window]").TextContent);
             Assert.Single(cut.FindAll("[data-testid=chart-funnel]"));
             Assert.Matches("^api/insights/funnel\\?steps=USER_REGISTERED(,|%2C)PROJECT_CREATED&window=14d&from=.*&format=csv$", cut.Find("a[data-testid=csv]").GetAttribute("href"));

@@ -94,4 +94,21 @@ public sealed class ApexChartTests : IAsyncLifetime
 
         Assert.Single(module.Invocations["destroy"]);
     }
+
+    [Fact]
+    public void Render_Markers_AreInTheDescription()
+    {
+        var module = Module();
+
+        _context.Render<ApexChart>(p => p
+            .Add(c => c.Kind, ChartKind.Line)
+            .Add(c => c.Series, Series(1, 2, 3))
+            .Add(c => c.Categories, ["Nov 2", "Nov 3", "Nov 4"])
+            .Add(c => c.Markers, [new ChartMarker(1, "v2.3 released", "2026-11-03 14:30 UTC · note · v2.3 released · by alice")]));
+
+        var marker = Assert.Single(Spec(Assert.Single(module.Invocations["draw"])).GetProperty("markers").EnumerateArray());
+        Assert.Equal(1, marker.GetProperty("index").GetInt32());
+        Assert.Equal("v2.3 released", marker.GetProperty("label").GetString());
+        Assert.Contains("by alice", marker.GetProperty("tooltip").GetString());
+    }
 }

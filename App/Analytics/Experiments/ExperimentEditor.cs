@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dashboard.Annotations;
 using Dashboard.Data;
 using Dashboard.Flags;
 using Dashboard.Schema;
@@ -36,7 +37,7 @@ public sealed record EditResult(EditOutcome Outcome, ExperimentView? Experiment,
 /// experiment is read-only. A new experiment without metrics gets the error-rate guardrail
 /// (<c>APP_ERROR</c>, should decrease) when the taxonomy defines that event. After every commit the
 /// in-memory flag state is reloaded, so a start or stop decides the very next evaluation in this
-/// process, as a flag change does.
+/// process, as a flag change does. A start and a stop record an experiment annotation with who made them.
 /// </summary>
 public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContext> dbFactory, TaxonomyCache taxonomy, FlagCache flags, TimeProvider clock)
 {
@@ -56,7 +57,7 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         return record is null ? null : ExperimentView.From(record);
     }
 
-    public async Task<EditResult> CreateAsync(ExperimentInput input, bool start = false, CancellationToken ct = default)
+    public async Task<EditResult> CreateAsync(ExperimentInput input, bool start = false, string? by = null, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(input.Key)) return EditResult.Fail(EditOutcome.Invalid, "key is required");
         if (!KeyPattern().IsMatch(input.Key))
@@ -82,7 +83,7 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         if (input.Metrics is null && HasErrorEvent) input = input with { Metrics = [ExperimentMetric.ErrorGuardrail] };
         if (await ApplyAsync(db, record, input, ct) is { } error) return EditResult.Fail(EditOutcome.Invalid, error);
         if (start && StartError(record, now) is { } startError) return EditResult.Fail(EditOutcome.Invalid, startError);
-        if (start) Start(record, now);
+        if (start) Start(db, record, now, by);
         db.Experiments.Add(record);
         return await CommitAsync(db, record, ct);
     }
@@ -106,7 +107,7 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         return await CommitAsync(db, record, ct);
     }
 
-    public async Task<EditResult> StartAsync(string key, CancellationToken ct = default)
+    public async Task<EditResult> StartAsync(string key, string? by = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var record = await db.Experiments.FirstOrDefaultAsync(e => e.Key == key, ct);
@@ -115,11 +116,11 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
             return EditResult.Fail(EditOutcome.Conflict, $"only a draft can start; this experiment is {ExperimentJson.State(record.State)}");
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (StartError(record, now) is { } error) return EditResult.Fail(EditOutcome.Invalid, error);
-        Start(record, now);
+        Start(db, record, now, by);
         return await CommitAsync(db, record, ct);
     }
 
-    public async Task<EditResult> StopAsync(string key, CancellationToken ct = default)
+    public async Task<EditResult> StopAsync(string key, string? by = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var record = await db.Experiments.FirstOrDefaultAsync(e => e.Key == key, ct);
@@ -130,6 +131,7 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         record.State = ExperimentState.Stopped;
         record.End = Math.Min(record.End ?? now, now);
         record.UpdatedAt = now;
+        Record(db, record, now, "stopped", by);
         return await CommitAsync(db, record, ct);
     }
 
@@ -145,14 +147,19 @@ public sealed partial class ExperimentEditor(IDbContextFactory<DashboardDbContex
         return new EditResult(EditOutcome.Ok, ExperimentView.From(record), null);
     }
 
+    private static void Record(DashboardDbContext db, ExperimentRecord record, long now, string what, string? by) =>
+        AnnotationLog.Record(db, AnnotationKinds.Experiment, now, $"Experiment {record.Key} {what} (flag {record.FlagKey}, goal {record.GoalEvent})",
+            by ?? "unknown", "experiments/" + Uri.EscapeDataString(record.Key));
+
     private static string? StartError(ExperimentRecord record, long now) =>
         record.End is { } end && end <= now ? "the end date has passed; set a later end before starting" : null;
 
-    private static void Start(ExperimentRecord record, long now)
+    private static void Start(DashboardDbContext db, ExperimentRecord record, long now, string? by)
     {
         record.State = ExperimentState.Running;
         record.Start ??= now;
         record.UpdatedAt = now;
+        Record(db, record, now, "started", by);
     }
 
     private static string? FilterError(string field, IReadOnlyDictionary<string, JsonElement> filter)

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Dashboard.Access;
-using Dashboard.Ingest;
 using Dashboard.Rollups;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.OpenApi;
+using Dashboard.Setup;
 
 namespace Dashboard.Analytics.Experiments;
 
@@ -138,7 +136,7 @@ public static class ExperimentEndpoints
     {
         var (input, extra, error) = await ReadAsync(http, allowState: true);
         if (error is not null) return error;
-        var result = await editor.CreateAsync(input!, extra == "running", ct);
+        var result = await editor.CreateAsync(input!, extra == "running", Actor(http), ct);
         return result.Outcome == EditOutcome.Ok
             ? Results.Created($"/api/experiments/{Uri.EscapeDataString(result.Experiment!.Key)}", result.Experiment)
             : Outcome(result);
@@ -151,29 +149,14 @@ public static class ExperimentEndpoints
         return Outcome(await editor.UpdateAsync(key, input!, ct));
     }
 
-    private static async Task<IResult> StartAsync(string key, ExperimentEditor editor, CancellationToken ct) =>
-        Outcome(await editor.StartAsync(key, ct));
+    private static async Task<IResult> StartAsync(string key, HttpContext http, ExperimentEditor editor, CancellationToken ct) =>
+        Outcome(await editor.StartAsync(key, Actor(http), ct));
 
-    private static async Task<IResult> StopAsync(string key, ExperimentEditor editor, CancellationToken ct) =>
-        Outcome(await editor.StopAsync(key, ct));
+    private static async Task<IResult> StopAsync(string key, HttpContext http, ExperimentEditor editor, CancellationToken ct) =>
+        Outcome(await editor.StopAsync(key, Actor(http), ct));
 
-    /// <summary>
-    /// Documents a JSON object body without <c>Accepts</c> metadata: that would make routing answer
-    /// other content types with a bare 415, while the handler answers them with a JSON error.
-    /// </summary>
-    private static RouteHandlerBuilder JsonObjectBody(this RouteHandlerBuilder builder) =>
-        builder.AddOpenApiOperationTransformer((operation, _, _) =>
-        {
-            operation.RequestBody = new OpenApiRequestBody
-            {
-                Required = true,
-                Content = new Dictionary<string, OpenApiMediaType>
-                {
-                    ["application/json"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object } },
-                },
-            };
-            return Task.CompletedTask;
-        });
+    /// <summary>The key's name, as annotations record who made a change.</summary>
+    private static string Actor(HttpContext http) => http.User.FindFirst(System.Security.Claims.ClaimTypes.Name)?.Value ?? "unknown key";
 
     private static IResult Outcome(EditResult r) => r.Outcome switch
     {
@@ -192,25 +175,10 @@ public static class ExperimentEndpoints
     /// <summary>Reads and type-checks the JSON body; the error is a ready answer (400, 413 or 415).</summary>
     private static async Task<(ExperimentInput? Input, string? State, IResult? Error)> ReadAsync(HttpContext http, bool allowState)
     {
-        var fromSession = http.User.Identity?.AuthenticationType == IdentityConstants.ApplicationScheme;
-        var mediaType = http.Request.ContentType?.Split(';')[0].Trim();
-        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase) && (fromSession || mediaType is not null))
-            return (null, null, Error(415, "the body must be application/json"));
-        if (http.Request.ContentLength > MaxBodyBytes) return (null, null, Error(413, $"the request body is larger than {MaxBodyBytes} bytes"));
-        var body = await IngestBody.ReadBoundedAsync(http, MaxBodyBytes);
-        if (body is null) return (null, null, Error(413, $"the request body is larger than {MaxBodyBytes} bytes"));
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
-        }
-        catch (JsonException ex)
-        {
-            return (null, null, Error(400, $"the body is not valid JSON: {ex.Message}"));
-        }
+        var (doc, status, error) = await JsonBodies.ReadObjectAsync(http, MaxBodyBytes);
+        if (doc is null) return (null, null, Error(status, error!));
         using var _ = doc;
         var root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object) return (null, null, Error(400, "the body must be a JSON object"));
         try
         {
             var input = new ExperimentInput(

@@ -30,6 +30,7 @@ namespace Dashboard.Analytics.Funnels;
 /// 1m, 5m, 1h, 1d, 7d (each bucket (previous edge, edge]) and beyond. include=trend: every ISO week from
 /// the week of from to the week of to, with the users whose best attempt started in it and those of
 /// them who reached the last step (each user in one week, so started sums to step 1's users).
+/// <see cref="PeopleAsync"/> lists the users behind a step from the same matching.
 /// </summary>
 public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
@@ -39,32 +40,9 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
     public async Task<FunnelResult> RunAsync(FunnelRequest request, CancellationToken ct = default)
     {
         var steps = request.Steps;
-        if (steps.Count < 2) throw new ArgumentException("a funnel needs at least two steps", nameof(request));
-        var range = new FunnelRange(UtcCalendar.StartMs(request.From), UtcCalendar.EndMs(request.To),
-            (long)(request.Window ?? FunnelRequest.DefaultWindow).TotalMilliseconds);
+        var (range, reached) = await MatchAsync(request, ct);
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        // Steps with the same event and conditions share their events ("names" below are these).
-        var specs = steps.Select(s => FunnelSteps.Parse(s, out var error) is var spec && error is null ? spec : throw new ArgumentException(error))
-            .ToList();
-        var names = specs.DistinctBy(s => s.Text).ToList();
-        var stepName = specs.Select(s => names.FindIndex(n => n.Text == s.Text)).ToArray();
         var byProperty = request.Breakdown?.Source == BreakdownSource.EventProperty;
-        // Blockers are names too: the exclusions, or every event for a strict order.
-        var blockerSpecs = (request.Exclude ?? []).Select(e => FunnelSteps.Parse(e, out var error) is var spec && error is null
-            ? spec : throw new ArgumentException(error)).ToList();
-        if (request.Order == FunnelOrder.Strict) blockerSpecs = [FunnelStepSpec.AnyEvent];
-        // One name per text: the packed tail tells names apart by their event name.
-        var blockers = blockerSpecs.Select(b => names.FindIndex(n => n.Text == b.Text) is var at and >= 0 ? at : Add(names, b)).ToArray();
-
-        // The sequence matching is FunnelMatcher's; SQL only reads each name's events. The packed
-        // timestamps (EventTimes) carry no event ids or properties; a breakdown by a property of
-        // the first step's event and steps with conditions need them, so they read the events
-        // themselves (and one event is then told from another by its id), as does a strict order,
-        // which reads every event of the starters.
-        var packed = !byProperty && request.Order == FunnelOrder.Ordered && names.All(s => s.Where.Count == 0);
-        var reached = packed
-            ? await _packed.MatchAsync(names, stepName, blockers, range, ct)
-            : await _raw.MatchAsync(names, stepName, blockers, range, byProperty ? request.Breakdown!.Key : null, ct);
 
         var groups = new Dictionary<string, List<FunnelReach>>(StringComparer.Ordinal);
         if (request.Breakdown is { ByTrait: true } by)
@@ -100,6 +78,68 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         }
         return new FunnelResult(totalSteps, totalOpen, breakdown,
             request.Trend ? Trend(reached, steps.Count, request.From, request.To) : null);
+    }
+
+    /// <summary>Every starter's best attempt (and, by a property of the first step's event, the best per value), as the funnel counts them.</summary>
+    private async Task<(FunnelRange Range, List<UserReach> Reached)> MatchAsync(FunnelRequest request, CancellationToken ct)
+    {
+        var steps = request.Steps;
+        if (steps.Count < 2) throw new ArgumentException("a funnel needs at least two steps", nameof(request));
+        var range = new FunnelRange(UtcCalendar.StartMs(request.From), UtcCalendar.EndMs(request.To),
+            (long)(request.Window ?? FunnelRequest.DefaultWindow).TotalMilliseconds);
+        // Steps with the same event and conditions share their events ("names" below are these).
+        var specs = steps.Select(s => FunnelSteps.Parse(s, out var error) is var spec && error is null ? spec : throw new ArgumentException(error))
+            .ToList();
+        var names = specs.DistinctBy(s => s.Text).ToList();
+        var stepName = specs.Select(s => names.FindIndex(n => n.Text == s.Text)).ToArray();
+        var byProperty = request.Breakdown?.Source == BreakdownSource.EventProperty;
+        // Blockers are names too: the exclusions, or every event for a strict order.
+        var blockerSpecs = (request.Exclude ?? []).Select(e => FunnelSteps.Parse(e, out var error) is var spec && error is null
+            ? spec : throw new ArgumentException(error)).ToList();
+        if (request.Order == FunnelOrder.Strict) blockerSpecs = [FunnelStepSpec.AnyEvent];
+        // One name per text: the packed tail tells names apart by their event name.
+        var blockers = blockerSpecs.Select(b => names.FindIndex(n => n.Text == b.Text) is var at and >= 0 ? at : Add(names, b)).ToArray();
+
+        // The sequence matching is FunnelMatcher's; SQL only reads each name's events. The packed
+        // timestamps (EventTimes) carry no event ids or properties; a breakdown by a property of
+        // the first step's event and steps with conditions need them, so they read the events
+        // themselves (and one event is then told from another by its id), as does a strict order,
+        // which reads every event of the starters.
+        var packed = !byProperty && request.Order == FunnelOrder.Ordered && names.All(s => s.Where.Count == 0);
+        var reached = packed
+            ? await _packed.MatchAsync(names, stepName, blockers, range, ct)
+            : await _raw.MatchAsync(names, stepName, blockers, range, byProperty ? request.Breakdown!.Key : null, ct);
+
+        return (range, reached);
+    }
+
+    /// <summary>
+    /// The people behind a step of the funnel, from the same best attempts the counts use (so they
+    /// add up to the step's figures): converted at step k = users whose best attempt reached step k
+    /// (k = 1: everyone who started); dropped at step k (k ≥ 2) = users whose best attempt reached
+    /// step k − 1 and stopped there. A breakdown is not applied. Ordered by the best attempt's start,
+    /// then the user's row id; paged by a keyset cursor (start, row id).
+    /// </summary>
+    public async Task<FunnelPeoplePage> PeopleAsync(FunnelRequest request, int step, FunnelOutcome outcome, int limit,
+        (long StartMs, long UserId)? after = null, CancellationToken ct = default)
+    {
+        if (step < (outcome == FunnelOutcome.Dropped ? 2 : 1) || step > request.Steps.Count)
+            throw new ArgumentOutOfRangeException(nameof(step));
+        var (_, reached) = await MatchAsync(request with { Breakdown = null }, ct);
+        var rows = reached
+            .Where(r => outcome == FunnelOutcome.Dropped ? r.Best.Depth == step - 1 : r.Best.Depth >= step)
+            .Where(r => after is not { } a || r.Best.StartMs > a.StartMs || (r.Best.StartMs == a.StartMs && r.UserId > a.UserId))
+            .OrderBy(r => r.Best.StartMs).ThenBy(r => r.UserId)
+            .Take(limit + 1).ToList();
+        var page = rows.Take(limit).ToList();
+        var ids = page.Select(r => r.UserId).ToList();
+        Dictionary<long, string> keys;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            keys = await db.TrackedUsers.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Key, ct);
+        var people = page.Select(r => new FunnelPerson(keys.GetValueOrDefault(r.UserId, ""), r.Best.Depth,
+            DateTimeOffset.FromUnixTimeMilliseconds(r.Best.StartMs), DateTimeOffset.FromUnixTimeMilliseconds(r.Best.Times[r.Best.Depth - 1]))).ToList();
+        (long, long)? next = rows.Count > limit ? (page[^1].Best.StartMs, page[^1].UserId) : null;
+        return new FunnelPeoplePage(people, next);
     }
 
     /// <summary>Per ISO week from the week of <paramref name="from"/> to that of <paramref name="to"/>: best attempts started and finished.</summary>

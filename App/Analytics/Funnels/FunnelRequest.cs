@@ -85,3 +85,15 @@ public sealed record FunnelGroup(string Value, IReadOnlyList<FunnelStep> Steps, 
 public sealed record FunnelResult(IReadOnlyList<FunnelStep> Steps, int OpenWindowUsers,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FunnelGroup>? Breakdown,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FunnelWeek>? Trend = null);
+
+/// <summary>Who a funnel people list holds at step k: those who reached it, or those who reached step k − 1 and went no further.</summary>
+public enum FunnelOutcome { Converted, Dropped }
+
+/// <summary>One person behind a funnel step: their id, the steps their best attempt reached, when it started and when it reached its last step.</summary>
+public sealed record FunnelPerson(string Id, int ReachedSteps, DateTimeOffset StartedAt, DateTimeOffset LastStepAt);
+
+/// <summary>A page of a funnel step's people; <c>Next</c> is the position after the last one (null on the last page).</summary>
+public sealed record FunnelPeoplePage(IReadOnlyList<FunnelPerson> People, (long StartMs, long UserId)? Next);
+
+/// <summary>The read API's answer for a funnel step's people.</summary>
+public sealed record FunnelPeopleResult(int Step, string Outcome, IReadOnlyList<FunnelPerson> People, string? NextCursor);
