@@ -5,13 +5,17 @@ using Dashboard.Analytics.Activity;
 using Dashboard.Analytics.Engagement;
 using Dashboard.Analytics.Funnels;
 using Dashboard.Analytics.Retention;
+using Dashboard.Analytics.Trends;
 using Dashboard.Analytics.WeeklyReview;
 using Dashboard.Data;
+using Dashboard.Flags;
 using Dashboard.Jobs;
+using Dashboard.People;
 using Dashboard.Setup;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Bench;
@@ -148,6 +152,39 @@ public static class AnalyticsBenchmark
             ("activation", "30 days, 7d", double.NaN, await TimeAsync(runs, ct => activation.RunAsync(new ActivationRequest(d30, last), ct))),
             ("retention", "90 days", double.NaN, await TimeAsync(runs, ct => retention.RunAsync(last.AddDays(-89), last, ct))),
         };
+        // The trends page: one event per day over 30 days, alone and broken down by an event property
+        // (its 12 feature names); both read the event's raw rows, not the rollups.
+        var trends = new TrendsQuery(factory);
+        var trend = new TrendsRequest("FEATURE_ENGAGED", [], TrendMeasure.Total, TrendInterval.Day, d30, last);
+        rows.Add(("trend, daily total of FEATURE_ENGAGED (TrendsQuery)", "30 days", 0.3, await TimeAsync(runs, ct => trends.RunAsync(trend, ct))));
+        rows.Add(("trend, same by featureName", "30 days", 0.5, await TimeAsync(runs, ct => trends.RunAsync(
+            trend with { Breakdown = new Breakdown(BreakdownSource.EventProperty, "featureName") }, ct))));
+
+        // The person page: the person (traits, event count, exposures, flags) and the first page of
+        // the timeline, for the user with the median number of events.
+        var flagOptions = Options.Create(new FlagOptions());
+        var flagCache = new FlagCache(factory, new EvaluationCounters(factory, flagOptions, clock, NullLogger<EvaluationCounters>.Instance),
+            flagOptions, NullLogger<FlagCache>.Instance);
+        await flagCache.ReloadAsync();
+        var (person, personEvents) = (new PersonQuery(factory, flagCache), new PersonEventsQuery(factory));
+        string typical;
+        long typicalEvents;
+        await using (var c = new SqliteConnection(cs))
+        {
+            c.Open();
+            typicalEvents = Scalar(c, "SELECT n FROM (SELECT count(*) AS n FROM Events GROUP BY UserId) ORDER BY n " +
+                                      "LIMIT 1 OFFSET (SELECT count(DISTINCT UserId) FROM Events) / 2");
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = $"SELECT u.Key FROM Users u WHERE (SELECT count(*) FROM Events e WHERE e.UserId = u.Id) = {typicalEvents} LIMIT 1";
+            typical = (string)cmd.ExecuteScalar()!;
+        }
+        rows.Add(("person page: PersonQuery + first PersonEventsQuery page", $"{typical}, {typicalEvents:N0} events (median)", 0.1,
+            await TimeAsync(runs, async ct =>
+            {
+                _ = await person.FindAsync(typical, ct) ?? throw new InvalidOperationException($"{typical} not found");
+                _ = await personEvents.RunAsync(typical, PeopleCursor.DefaultLimit, null, ct);
+            })));
+
         // The weekly review page's query: the last 7 full days against the 7 before (active users,
         // events, new users, activation, week-4 retention, features with their 8-week trend).
         var newUsers = new NewUsersQuery(factory);

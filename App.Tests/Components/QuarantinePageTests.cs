@@ -27,6 +27,26 @@ public sealed class QuarantinePageTests : PageTestBase
     }
 
     [Fact]
+    public async Task Render_QuarantinedItem_LinksItsUserToThePersonPageWithTheIdEscaped()
+    {
+        var name = $"UNKNOWN_{Guid.NewGuid():N}";
+        var anonymous = $"ANON_{Guid.NewGuid():N}";
+        await PostAsync(new { @event = name, userId = "q user/1?x" }, new { @event = anonymous, anonymousId = "anon #2" });
+
+        var cut = RenderPage<QuarantinePage>();
+
+        cut.WaitForAssertion(() =>
+        {
+            var rows = cut.FindAll("[data-testid=quarantine] tbody tr");
+            var link = Assert.Single(rows, r => r.TextContent.Contains(name)).QuerySelector("a[data-testid=person-link]")!;
+            Assert.Equal("people/q%20user%2F1%3Fx", link.GetAttribute("href"));
+            Assert.Equal("q user/1?x", link.TextContent);
+            Assert.Equal("people/anon%20%232",
+                Assert.Single(rows, r => r.TextContent.Contains(anonymous)).QuerySelector("a[data-testid=person-link]")!.GetAttribute("href"));
+        }, Timeout);
+    }
+
+    [Fact]
     public async Task Render_EventFilter_ShowsOnlyThatEvent()
     {
         var wanted = $"WANTED_{Guid.NewGuid():N}";

@@ -1,9 +1,11 @@
+using System.Text.Json;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Ingest;
 
-public sealed record QuarantineRow(long Id, DateTimeOffset ReceivedAt, string? EventName, string Reason, string Payload);
+/// <summary>A quarantined item; <see cref="UserId"/> is its identity (userId, else anonymousId) when the payload names one.</summary>
+public sealed record QuarantineRow(long Id, DateTimeOffset ReceivedAt, string? EventName, string Reason, string Payload, string? UserId);
 
 public sealed record QuarantinePage(IReadOnlyList<QuarantineRow> Rows, int Total);
 
@@ -20,8 +22,19 @@ public sealed class QuarantineQuery(IDbContextFactory<DashboardDbContext> dbFact
             .Select(x => new { x.Id, x.ReceivedAt, x.EventName, x.Reason, x.Payload })
             .ToListAsync(ct);
         return new QuarantinePage(
-            rows.Select(x => new QuarantineRow(x.Id, DateTimeOffset.FromUnixTimeMilliseconds(x.ReceivedAt), x.EventName, x.Reason, x.Payload)).ToList(),
+            rows.Select(x => new QuarantineRow(x.Id, DateTimeOffset.FromUnixTimeMilliseconds(x.ReceivedAt), x.EventName, x.Reason, x.Payload, Identity(x.Payload))).ToList(),
             total);
+    }
+
+    /// <summary>The payload's userId, else its anonymousId, when it is a JSON object naming one as a non-empty string.</summary>
+    private static string? Identity(string payload)
+    {
+        using var doc = JsonText.Parse(payload);
+        if (doc?.RootElement is not { ValueKind: JsonValueKind.Object } root) return null;
+        foreach (var key in new[] { "userId", "anonymousId" })
+            if (root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(v.GetString()))
+                return v.GetString();
+        return null;
     }
 
     public async Task<List<long>> IdsAsync(string? eventName, CancellationToken ct = default)
