@@ -30,6 +30,8 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<ExperimentRecord> Experiments => Set<ExperimentRecord>();
     public DbSet<ExposureRecord> Exposures => Set<ExposureRecord>();
     public DbSet<SavedFunnelRecord> SavedFunnels => Set<SavedFunnelRecord>();
+    public DbSet<DigestRecipientRecord> DigestRecipients => Set<DigestRecipientRecord>();
+    public DbSet<DigestDeliveryRecord> DigestDeliveries => Set<DigestDeliveryRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
