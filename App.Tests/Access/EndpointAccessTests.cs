@@ -110,6 +110,7 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("GET,POST /people/{Id}", "GET", "/people/nobody-with-this-id", PageForViewers),
         new("GET,POST /admin/people", "GET", "/admin/people", PageForAdmins),
         new("GET,POST /admin/keys", "GET", "/admin/keys", PageForAdmins),
+        new("GET,POST /admin/digest", "GET", "/admin/digest", PageForAdmins),
         new("GET,POST /flags", "GET", "/flags", PageForAdmins),
         new("GET,POST /flags/new", "GET", "/flags/new", PageForAdmins),
         new("GET,POST /flags/{Key}", "GET", "/flags/new_onboarding_flow", PageForAdmins),

@@ -31,6 +31,8 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<ExposureRecord> Exposures => Set<ExposureRecord>();
     public DbSet<SavedFunnelRecord> SavedFunnels => Set<SavedFunnelRecord>();
     public DbSet<AnnotationRecord> Annotations => Set<AnnotationRecord>();
+    public DbSet<DigestRecipientRecord> DigestRecipients => Set<DigestRecipientRecord>();
+    public DbSet<DigestDeliveryRecord> DigestDeliveries => Set<DigestDeliveryRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

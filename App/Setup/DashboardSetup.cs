@@ -28,6 +28,7 @@ public static class DashboardSetup
         services.AddDashboardOperations();
         services.AddDashboardFlags(builder.Configuration);
         services.AddDashboardJobs();
+        services.AddDashboardDigest();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddOpenApi();

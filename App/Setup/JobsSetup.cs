@@ -31,6 +31,14 @@ public static class JobsSetup
             o.SchedulePollingInterval = TimeSpan.FromSeconds(5);
             o.ServerName = "dashboard";
         });
+        // The digest waits between delivery attempts: on a worker of its own, the rollups never wait with it.
+        services.AddHangfireServer((sp, o) =>
+        {
+            o.WorkerCount = 1;
+            o.Queues = [Dashboard.Digest.DigestJob.Queue];
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(5);
+            o.ServerName = "dashboard-digest";
+        });
         services.AddTransient<QuarantineRetentionJob>();
         services.AddTransient<EventRetentionJob>();
         services.AddTransient<RollupJob>();

@@ -27,6 +27,12 @@ public sealed record WeeklyReviewResult(
 {
     /// <summary>True when nothing happened in either period: the page shows its empty state.</summary>
     public bool IsEmpty => ActiveUsers.Current == 0 && ActiveUsers.Previous == 0;
+
+    /// <summary>
+    /// False while most of the period's signups are still inside their activation window: the rate
+    /// then rests on the few whose window has closed and on early activators, so it is not compared.
+    /// </summary>
+    public bool ActivationComparable => Activation.Pending * 2 <= Activation.SignedUp;
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dashboard.Analytics.WeeklyReview;
 
 namespace Dashboard.Components.Pages.Analytics;
 
@@ -13,6 +14,37 @@ public static class Formats
     public static string Number(double? value) => value is { } v ? v.ToString("#,0.##", CultureInfo.InvariantCulture) : Unknown;
 
     public static string Percent(double? fraction) => fraction is { } f ? (f * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%" : Unknown;
+
+    /// <summary>A rate as a percentage, anything else as a count.</summary>
+    public static string Value(double? value, bool isRate) => isRate ? Percent(value) : Count(value);
+
+    /// <summary>Which way a figure went: 1 up, −1 down, 0 no change, null when it cannot be compared (the review's arrows).</summary>
+    public static int? Direction(Change change) => change.Delta is not { } d ? null : Math.Abs(d) < 1e-9 ? 0 : Math.Sign(d);
+
+    /// <summary>The arrow of a direction, for text: ↑, ↓, or nothing.</summary>
+    public static string Arrow(int? direction) => direction switch { > 0 => "↑", < 0 => "↓", _ => "" };
+
+    /// <summary>
+    /// The change from the previous period without its arrow: +3 (+12.5%) for counts, +4.2 pts for
+    /// rates (percentage points), "no change", or the dash when there is nothing to compare.
+    /// </summary>
+    public static string DeltaText(Change change, bool isRate)
+    {
+        if (Direction(change) is not { } direction) return Unknown;
+        if (direction == 0) return "no change";
+        var delta = change.Delta!.Value;
+        var sign = delta > 0 ? "+" : "−";
+        if (isRate) return $"{sign}{Math.Abs(delta * 100).ToString("0.#", CultureInfo.InvariantCulture)} pts";
+        var text = $"{sign}{Count(Math.Abs(delta))}";
+        return change.Relative is { } r ? $"{text} ({sign}{Percent(Math.Abs(r))})" : text;
+    }
+
+    /// <summary>The whole comparison as one line of text: ↑ +3 (+12.5%) vs 24.</summary>
+    public static string Comparison(Change change, bool isRate)
+    {
+        var arrow = Arrow(Direction(change));
+        return $"{(arrow.Length > 0 ? arrow + " " : "")}{DeltaText(change, isRate)} vs {Value(change.Previous, isRate)}";
+    }
 
     public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
