@@ -30,6 +30,9 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<ExperimentRecord> Experiments => Set<ExperimentRecord>();
     public DbSet<ExposureRecord> Exposures => Set<ExposureRecord>();
     public DbSet<SavedFunnelRecord> SavedFunnels => Set<SavedFunnelRecord>();
+    public DbSet<CohortRecord> Cohorts => Set<CohortRecord>();
+    public DbSet<CohortMember> CohortMembers => Set<CohortMember>();
+    public DbSet<CohortSize> CohortSizes => Set<CohortSize>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

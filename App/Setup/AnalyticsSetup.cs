@@ -29,6 +29,8 @@ public static class AnalyticsSetup
         services.AddSingleton<WeeklyReviewQuery>();
         services.AddSingleton<ExperimentResultsQuery>();
         services.AddSingleton<ExperimentEditor>();
+        services.AddSingleton<Dashboard.Cohorts.CohortMembership>();
+        services.AddSingleton<Dashboard.Cohorts.CohortEditor>();
         services.AddSingleton<Dashboard.People.PersonQuery>();
         services.AddSingleton<Dashboard.People.PeopleQuery>();
         services.AddSingleton<Dashboard.People.PersonEventsQuery>();
@@ -39,6 +41,7 @@ public static class AnalyticsSetup
     {
         app.MapInsights();
         app.MapExperiments();
+        Dashboard.Cohorts.CohortEndpoints.MapCohorts(app);
         Dashboard.People.PeopleEndpoints.MapPeople(app);
         return app;
     }

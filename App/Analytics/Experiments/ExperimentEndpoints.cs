@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Dashboard.Access;
-using Dashboard.Ingest;
 using Dashboard.Rollups;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.OpenApi;
+using Dashboard.Setup;
 
 namespace Dashboard.Analytics.Experiments;
 
@@ -157,24 +155,6 @@ public static class ExperimentEndpoints
     private static async Task<IResult> StopAsync(string key, ExperimentEditor editor, CancellationToken ct) =>
         Outcome(await editor.StopAsync(key, ct));
 
-    /// <summary>
-    /// Documents a JSON object body without <c>Accepts</c> metadata: that would make routing answer
-    /// other content types with a bare 415, while the handler answers them with a JSON error.
-    /// </summary>
-    private static RouteHandlerBuilder JsonObjectBody(this RouteHandlerBuilder builder) =>
-        builder.AddOpenApiOperationTransformer((operation, _, _) =>
-        {
-            operation.RequestBody = new OpenApiRequestBody
-            {
-                Required = true,
-                Content = new Dictionary<string, OpenApiMediaType>
-                {
-                    ["application/json"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object } },
-                },
-            };
-            return Task.CompletedTask;
-        });
-
     private static IResult Outcome(EditResult r) => r.Outcome switch
     {
         EditOutcome.Ok => Results.Ok(r.Experiment),
@@ -192,25 +172,10 @@ public static class ExperimentEndpoints
     /// <summary>Reads and type-checks the JSON body; the error is a ready answer (400, 413 or 415).</summary>
     private static async Task<(ExperimentInput? Input, string? State, IResult? Error)> ReadAsync(HttpContext http, bool allowState)
     {
-        var fromSession = http.User.Identity?.AuthenticationType == IdentityConstants.ApplicationScheme;
-        var mediaType = http.Request.ContentType?.Split(';')[0].Trim();
-        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase) && (fromSession || mediaType is not null))
-            return (null, null, Error(415, "the body must be application/json"));
-        if (http.Request.ContentLength > MaxBodyBytes) return (null, null, Error(413, $"the request body is larger than {MaxBodyBytes} bytes"));
-        var body = await IngestBody.ReadBoundedAsync(http, MaxBodyBytes);
-        if (body is null) return (null, null, Error(413, $"the request body is larger than {MaxBodyBytes} bytes"));
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
-        }
-        catch (JsonException ex)
-        {
-            return (null, null, Error(400, $"the body is not valid JSON: {ex.Message}"));
-        }
+        var (doc, status, message) = await JsonBody.ReadObjectAsync(http, MaxBodyBytes);
+        if (doc is null) return (null, null, Error(status, message!));
         using var _ = doc;
         var root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object) return (null, null, Error(400, "the body must be a JSON object"));
         try
         {
             var input = new ExperimentInput(
