@@ -22,8 +22,7 @@ public static class CohortEndpoints
     {
         var group = app.MapGroup("/api/cohorts").WithTags("Cohorts");
         var reads = group.MapGroup("").RequireAuthorization(AccessPolicies.Reader);
-        var writes = group.MapGroup("").RequireAuthorization(AccessPolicies.ApiAdmin)
-            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(CohortError), ["application/json"]));
+        var writes = group.MapGroup("").RequireAuthorization(AccessPolicies.ApiAdmin);
 
         reads.MapGet("/", async (CohortEditor editor, CancellationToken ct) => Results.Ok(new CohortList(await editor.ListAsync(ct))))
             .WithName("CohortsList")
@@ -46,6 +45,7 @@ public static class CohortEndpoints
                              "both inclusive (YYYY-MM-DD). At most 20 conditions. 409 when the key exists, 413 over 64 KB, 415 when not JSON.")
             .JsonObjectBody()
             .Produces<CohortView>(StatusCodes.Status201Created)
+            .Produces<CohortError>(StatusCodes.Status400BadRequest)
             .Produces<CohortError>(StatusCodes.Status409Conflict)
             .Produces<CohortError>(StatusCodes.Status413PayloadTooLarge)
             .Produces<CohortError>(StatusCodes.Status415UnsupportedMediaType);
@@ -56,6 +56,7 @@ public static class CohortEndpoints
             .WithDescription("Body: name? and/or definition? as for create; the key cannot change.")
             .JsonObjectBody()
             .Produces<CohortView>()
+            .Produces<CohortError>(StatusCodes.Status400BadRequest)
             .Produces<CohortError>(StatusCodes.Status404NotFound)
             .Produces<CohortError>(StatusCodes.Status413PayloadTooLarge)
             .Produces<CohortError>(StatusCodes.Status415UnsupportedMediaType);
