@@ -14,6 +14,7 @@ public sealed class JobSchedule(IRecurringJobManager jobs, Microsoft.Extensions.
         jobs.AddOrUpdate<QuarantineRetentionJob>(QuarantineRetentionJob.Id, j => j.RunAsync(CancellationToken.None), Cron.Daily(3));
         jobs.AddOrUpdate<EventRetentionJob>(EventRetentionJob.Id, j => j.RunAsync(CancellationToken.None), Cron.Daily(4));
         jobs.AddOrUpdate<RollupJob>(RollupJob.Id, j => j.RunAsync(CancellationToken.None, null), RollupJob.Cron);
+        jobs.AddOrUpdate<CohortJob>(CohortJob.Id, j => j.RunAsync(CancellationToken.None), Cron.Hourly(5));
         return Task.CompletedTask;
     }
 
