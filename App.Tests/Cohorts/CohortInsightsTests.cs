@@ -67,7 +67,21 @@ public sealed class CohortInsightsTests : IAsyncLifetime
         Assert.Equal([2L, 1L], team.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("users").GetInt64()));
     }
 
+    [Fact]
+    public async Task Activation_Cohort_CountsOnlyItsMembers()
+    {
+        const string query = "/api/insights/activation?from=2026-11-02&to=2026-11-03";
+
+        var all = await _client.GetJsonAsync(query);
+        var team = await _client.GetJsonAsync(query + "&cohort=team");
+
+        Assert.Equal((3, 2), (all.GetProperty("signedUp").GetInt32(), all.GetProperty("activated").GetInt32()));
+        Assert.Equal((2, 1, 0), (team.GetProperty("signedUp").GetInt32(), team.GetProperty("activated").GetInt32(), team.GetProperty("pending").GetInt32()));
+        Assert.Equal(0.5, team.GetProperty("rate").GetDouble());
+    }
+
     [Theory]
+    [InlineData("/api/insights/activation?from=2026-11-02&to=2026-11-03&cohort=nope")]
     [InlineData("/api/insights/trends?event=USER_REGISTERED&from=2026-11-02&to=2026-11-03&cohort=nope")]
     [InlineData("/api/insights/funnel?steps=USER_REGISTERED,PROJECT_CREATED&from=2026-11-02&to=2026-11-03&cohort=nope")]
     public async Task Insights_UnknownCohort_Is400(string path)

@@ -63,7 +63,7 @@ public static class InsightsEndpoints
             .WithSummary("Signed-up, activated and pending users and the activation rate")
             .WithDescription("Users whose first signup event (default USER_REGISTERED) falls in [from, to]; activated when the activation event " +
                              "(default PROJECT_CREATED) follows within `within` (default 7d, inclusive). rate = activated / (signedUp - pending), " +
-                             "null when that is 0. " + TraitBreakdownNote + CsvNote)
+                             "null when that is 0. " + TraitBreakdownNote + CohortNote + CsvNote)
             .Produces<ActivationResult>();
 
         group.MapGet("/funnel", FunnelAsync)
@@ -117,14 +117,14 @@ public static class InsightsEndpoints
     }
 
     private static async Task<IResult> ActivationAsync(string? from, string? to, string? signup, string? activation,
-        string? within, string? breakdown, string? format, ActivationQuery query, CancellationToken ct)
+        string? within, string? breakdown, string? cohort, string? format, ActivationQuery query, CancellationToken ct)
     {
         var range = P.Range(from, to);
         var request = new ActivationRequest(range.From, range.To,
             P.EventName(signup, ActivationRequest.DefaultSignup),
             P.EventName(activation, ActivationRequest.DefaultActivation),
             P.Duration("within", within, ActivationRequest.DefaultWithin),
-            Breakdown.Parse(breakdown, BreakdownSource.UserTrait));
+            Breakdown.Parse(breakdown, BreakdownSource.UserTrait)) { Cohort = CohortFilter.Parse(cohort) };
         var output = P.Format(format);
         var result = await query.RunAsync(request, ct);
         if (output == InsightsFormat.Json) return Results.Ok(result);

@@ -23,6 +23,19 @@ public static class CohortFilter
             throw new InsightsParameterException($"'cohort': no cohort '{cohort}'");
     }
 
+    /// <summary>
+    /// The members, for a query that reads per-user rollups and counts users in C# (activation):
+    /// keeping only these users' rows gives the same answer as filtering the events. Through
+    /// <see cref="Sql"/>, so the fragment stays the one definition of membership.
+    /// </summary>
+    public static async Task<HashSet<long>?> MembersAsync(DashboardDbContext db, string? cohort, CancellationToken ct)
+    {
+        if (cohort is null) return null;
+        await RequireAsync(db, cohort, ct);
+        return [.. await db.Database.SqlQueryRaw<long>($"SELECT \"Id\" AS \"Value\" FROM \"Users\" WHERE 1 = 1{Sql(cohort, "\"Id\"").Replace(Parameter, "{0}")}", cohort)
+            .ToListAsync(ct)];
+    }
+
     /// <summary>The query-string value: null when absent or empty.</summary>
     public static string? Parse(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }
