@@ -161,6 +161,12 @@ public sealed class EndpointAccessTests(EndpointAccessFixture fixture) : IClassF
         new("PUT /api/experiments/{key}", "PUT", "/api/experiments/no-such-experiment", AdminKey(404), "{}"),
         new("POST /api/experiments/{key}/start", "POST", "/api/experiments/no-such-experiment/start", AdminKey(404), "{}"),
         new("POST /api/experiments/{key}/stop", "POST", "/api/experiments/no-such-experiment/stop", AdminKey(404), "{}"),
+        // Cohorts: reads like the read API, writes with an admin key (an empty body is a 400; an unknown key a 404).
+        new("GET /api/cohorts/", "GET", "/api/cohorts", ReadApi),
+        new("GET /api/cohorts/{key}", "GET", "/api/cohorts/no-such-cohort", [401, 401, 403, 403, 404, 404, 404, 404]),
+        new("POST /api/cohorts/", "POST", "/api/cohorts", AdminKey(400), "{}"),
+        new("PUT /api/cohorts/{key}", "PUT", "/api/cohorts/no-such-cohort", AdminKey(404), "{}"),
+        new("DELETE /api/cohorts/{key}", "DELETE", "/api/cohorts/no-such-cohort", AdminKey(404)),
         // Ingest: a write key only; sessions and other keys are refused with the endpoint's own 401.
         new("POST /ingest", "POST", "/ingest", IngestApi, Event),
         new("POST /v1/batch", "POST", "/v1/batch", IngestApi, Event),

@@ -29,7 +29,8 @@ public sealed class RetentionJobsTests : IAsyncLifetime
     {
         using var connection = _factory.Services.GetRequiredService<JobStorage>().GetConnection();
         var jobs = connection.GetRecurringJobs();
-        Assert.Equal([Dashboard.Operations.BackupJob.Id, EventRetentionJob.Id, QuarantineRetentionJob.Id, RollupJob.Id], jobs.Select(j => j.Id).Order().ToArray());
+        Assert.Equal(new[] { Dashboard.Operations.BackupJob.Id, CohortJob.Id, EventRetentionJob.Id, QuarantineRetentionJob.Id, RollupJob.Id }.Order(),
+            jobs.Select(j => j.Id).Order().ToArray());
         var rollups = jobs.Single(j => j.Id == RollupJob.Id);
         Assert.Null(rollups.Error);
         Assert.InRange(rollups.NextExecution!.Value, DateTime.UtcNow.AddSeconds(-5), DateTime.UtcNow.AddSeconds(15));

@@ -106,7 +106,12 @@ public sealed class OpenApiTests : IAsyncLifetime
     [InlineData("/api/annotations", "post", new[] { "201", "400", "401", "403", "413", "415" })]
     [InlineData("/api/annotations/{id}", "delete", new[] { "204", "400", "401", "403", "404", "409" })]
     [InlineData("/api/insights/funnels/people", "get", new[] { "200", "400", "429", "503" })]
-    public async Task Document_ExperimentPaths_DescribeEveryStatusCode(string path, string method, string[] expected)
+    [InlineData("/api/cohorts", "get", new[] { "200" })]
+    [InlineData("/api/cohorts", "post", new[] { "201", "400", "409", "413", "415" })]
+    [InlineData("/api/cohorts/{key}", "get", new[] { "200", "404" })]
+    [InlineData("/api/cohorts/{key}", "put", new[] { "200", "400", "404", "413", "415" })]
+    [InlineData("/api/cohorts/{key}", "delete", new[] { "204", "404" })]
+    public async Task Document_ExperimentAndCohortPaths_DescribeEveryStatusCode(string path, string method, string[] expected)
     {
         using var client = _factory.CreateReaderClient();
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));

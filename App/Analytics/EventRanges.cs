@@ -13,19 +13,20 @@ internal static class EventRanges
     /// no sort. Read it with a plain synchronous loop: SQLite answers from memory or the page cache,
     /// and an asynchronous read per row costs more than the row. With a null <paramref name="name"/>,
     /// the events of every name by timestamp, then id (the timestamp index's order: per user still
-    /// timestamp then storage order, with no sort).
+    /// timestamp then storage order, with no sort). With a <paramref name="cohort"/>, only its members' events.
     /// </summary>
-    public static DbCommand Command(DbConnection connection, string? name, long fromMs, long endMs, bool withProperties = false)
+    public static DbCommand Command(DbConnection connection, string? name, long fromMs, long endMs, bool withProperties = false, string? cohort = null)
     {
         var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
             SELECT "UserId", "Timestamp", "Id"{(withProperties ? ", \"Properties\"" : "")} FROM "Events"
-            WHERE {(name is null ? "" : "\"Name\" = $name AND ")}"Timestamp" >= $from AND "Timestamp" < $end
+            WHERE {(name is null ? "" : "\"Name\" = $name AND ")}"Timestamp" >= $from AND "Timestamp" < $end{Cohorts.CohortFilter.Sql(cohort)}
             ORDER BY {(name is null ? "\"Timestamp\", \"Id\"" : "\"Name\", \"Timestamp\", \"UserId\", \"Id\"")}
             """;
         if (name is not null) Add(cmd, "$name", name);
         Add(cmd, "$from", fromMs);
         Add(cmd, "$end", endMs);
+        if (cohort is not null) Add(cmd, Cohorts.CohortFilter.Parameter, cohort);
         return cmd;
     }
 

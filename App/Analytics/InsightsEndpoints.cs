@@ -5,6 +5,7 @@ using Dashboard.Analytics.Engagement;
 using Dashboard.Analytics.Funnels;
 using Dashboard.Analytics.Retention;
 using Dashboard.Analytics.Trends;
+using Dashboard.Cohorts;
 using P = Dashboard.Analytics.InsightsParameters;
 
 namespace Dashboard.Analytics;
@@ -19,6 +20,7 @@ public static class InsightsEndpoints
     private const string AllLabel = "(all)";
     private const string TraitBreakdownNote = "breakdown: a user trait (cohort, plan or user.<trait>) or group.<trait>, a trait of the account of the user's latest group call; " +
                                               "users without the trait or without an account are (none); the 25 largest groups and (other). ";
+    private const string CohortNote = "cohort: a cohort key; only its members' events count (400 for an unknown cohort). ";
     private const string CsvNote = "With format=csv the same figures come as a text/csv table (header row, one row per item).";
 
     public static RouteGroupBuilder MapInsights(this IEndpointRouteBuilder app)
@@ -61,7 +63,7 @@ public static class InsightsEndpoints
             .WithSummary("Signed-up, activated and pending users and the activation rate")
             .WithDescription("Users whose first signup event (default USER_REGISTERED) falls in [from, to]; activated when the activation event " +
                              "(default PROJECT_CREATED) follows within `within` (default 7d, inclusive). rate = activated / (signedUp - pending), " +
-                             "null when that is 0. " + TraitBreakdownNote + CsvNote)
+                             "null when that is 0. " + TraitBreakdownNote + CohortNote + CsvNote)
             .Produces<ActivationResult>();
 
         group.MapGet("/funnel", FunnelAsync)
@@ -72,7 +74,7 @@ public static class InsightsEndpoints
                              "the 25 largest groups and (other). exclude: events written like steps (comma-separated); one strictly between two steps of an attempt " +
                              "(not at the same millisecond as either) ends it at the earlier step. order: ordered (default) or strict (no other event of the user strictly between two steps). " +
                              "Every step from step 2 answers timeToConvert (p50, p90 by nearest rank, histogram with upper edges 60, 300, 3600, 86400, 604800 seconds and beyond). " +
-                             "include: timeToConvert (its columns in CSV) and/or trend (per ISO week of the best attempt's first step: started, converted, rate). " + CsvNote)
+                             "include: timeToConvert (its columns in CSV) and/or trend (per ISO week of the best attempt's first step: started, converted, rate). " + CohortNote + CsvNote)
             .Produces<FunnelResult>();
 
         group.MapGet("/funnels/people", FunnelPeopleAsync)
@@ -98,7 +100,7 @@ public static class InsightsEndpoints
             .WithDescription("event: the event name; where: property=value conditions separated by ';' (compared as text); " +
                              "measure: total (default), users, perUser, sum:PROPERTY or avg:PROPERTY; interval: day (default), week (ISO, by Monday) or month; " +
                              "from, to: inclusive UTC days. breakdown: an event property, user.<trait> or group.<trait> (a trait of the user's account), the 25 largest groups and (other). " +
-                             "compare=previous adds the period of as many days before from. A series' total is the measure over the whole range. " + CsvNote)
+                             "compare=previous adds the period of as many days before from. A series' total is the measure over the whole range. " + CohortNote + CsvNote)
             .Produces<TrendsResult>();
 
         group.MapGet("/retention", RetentionAsync)
@@ -154,14 +156,14 @@ public static class InsightsEndpoints
     }
 
     private static async Task<IResult> ActivationAsync(string? from, string? to, string? signup, string? activation,
-        string? within, string? breakdown, string? format, ActivationQuery query, CancellationToken ct)
+        string? within, string? breakdown, string? cohort, string? format, ActivationQuery query, CancellationToken ct)
     {
         var range = P.Range(from, to);
         var request = new ActivationRequest(range.From, range.To,
             P.EventName(signup, ActivationRequest.DefaultSignup),
             P.EventName(activation, ActivationRequest.DefaultActivation),
             P.Duration("within", within, ActivationRequest.DefaultWithin),
-            Breakdown.Parse(breakdown, BreakdownSource.UserTrait));
+            Breakdown.Parse(breakdown, BreakdownSource.UserTrait)) { Cohort = CohortFilter.Parse(cohort) };
         var output = P.Format(format);
         var result = await query.RunAsync(request, ct);
         if (output == InsightsFormat.Json) return Results.Ok(result);
@@ -176,9 +178,9 @@ public static class InsightsEndpoints
     }
 
     private static async Task<IResult> FunnelAsync(string? steps, string? window, string? from, string? to,
-        string? breakdown, string? exclude, string? order, string? include, string? format, FunnelQuery query, CancellationToken ct)
+        string? breakdown, string? exclude, string? order, string? include, string? cohort, string? format, FunnelQuery query, CancellationToken ct)
     {
-        var request = FunnelRequest.Parse(steps, window, from, to, breakdown, exclude, order, include);
+        var request = FunnelRequest.Parse(steps, window, from, to, breakdown, exclude, order, include) with { Cohort = CohortFilter.Parse(cohort) };
         var output = P.Format(format);
         var result = await query.RunAsync(request, ct);
         if (output == InsightsFormat.Json) return Results.Ok(result);
@@ -228,9 +230,9 @@ public static class InsightsEndpoints
     }
 
     private static async Task<IResult> TrendsAsync(string? @event, string? where, string? measure, string? interval, string? from, string? to,
-        string? breakdown, string? compare, string? format, TrendsQuery query, CancellationToken ct)
+        string? breakdown, string? compare, string? cohort, string? format, TrendsQuery query, CancellationToken ct)
     {
-        var request = TrendsRequest.Parse(@event, where, measure, interval, from, to, breakdown, compare);
+        var request = TrendsRequest.Parse(@event, where, measure, interval, from, to, breakdown, compare) with { Cohort = CohortFilter.Parse(cohort) };
         var output = P.Format(format);
         var result = await query.RunAsync(request, ct);
         if (output == InsightsFormat.Json) return Results.Ok(result);

@@ -33,6 +33,9 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<AnnotationRecord> Annotations => Set<AnnotationRecord>();
     public DbSet<DigestRecipientRecord> DigestRecipients => Set<DigestRecipientRecord>();
     public DbSet<DigestDeliveryRecord> DigestDeliveries => Set<DigestDeliveryRecord>();
+    public DbSet<CohortRecord> Cohorts => Set<CohortRecord>();
+    public DbSet<CohortMember> CohortMembers => Set<CohortMember>();
+    public DbSet<CohortSize> CohortSizes => Set<CohortSize>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -245,3 +245,33 @@ public sealed class AnnotationRecord
     public string? Link { get; set; }
     public long CreatedAt { get; set; }
 }
+
+/// <summary>A named set of users: <see cref="Definition"/> is the JSON of <c>Cohorts.CohortDefinition</c>. Times are Unix milliseconds (UTC).</summary>
+public sealed class CohortRecord
+{
+    public required string Key { get; set; }
+    public required string Name { get; set; }
+    public string Definition { get; set; } = "{}";
+    public long UpdatedAt { get; set; }
+    /// <summary>The account name (or API key name) of whoever made the last change.</summary>
+    public string UpdatedBy { get; set; } = "";
+    /// <summary>When the membership was last computed; null before the first computation.</summary>
+    public long? ComputedAt { get; set; }
+    /// <summary>Members at <see cref="ComputedAt"/>.</summary>
+    public long Size { get; set; }
+}
+
+/// <summary>A user (Users.Id, never a merged anonymous id) in a cohort at its last computation.</summary>
+public sealed class CohortMember
+{
+    public required string CohortKey { get; set; }
+    public long UserId { get; set; }
+}
+
+/// <summary>A cohort's size as the recurring recomputation found it on a UTC day (days since 1970-01-01).</summary>
+public sealed class CohortSize
+{
+    public required string CohortKey { get; set; }
+    public long Day { get; set; }
+    public long Size { get; set; }
+}

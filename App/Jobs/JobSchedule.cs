@@ -17,6 +17,7 @@ public sealed class JobSchedule(IRecurringJobManager jobs, Microsoft.Extensions.
         jobs.AddOrUpdate<RollupJob>(RollupJob.Id, j => j.RunAsync(CancellationToken.None, null), RollupJob.Cron);
         // Weekly, on the configured day and hour in the configured time zone (see DigestJob.Schedule).
         Digest.DigestJob.Schedule(jobs, digest.Value);
+        jobs.AddOrUpdate<CohortJob>(CohortJob.Id, j => j.RunAsync(CancellationToken.None), Cron.Hourly(5));
         return Task.CompletedTask;
     }
 

@@ -31,6 +31,8 @@ public static class AnalyticsSetup
         services.AddSingleton<WeeklyReviewQuery>();
         services.AddSingleton<ExperimentResultsQuery>();
         services.AddSingleton<ExperimentEditor>();
+        services.AddSingleton<Dashboard.Cohorts.CohortMembership>();
+        services.AddSingleton<Dashboard.Cohorts.CohortEditor>();
         services.AddSingleton<Dashboard.People.PersonQuery>();
         services.AddSingleton<Dashboard.People.PeopleQuery>();
         services.AddSingleton<Dashboard.People.PersonEventsQuery>();
@@ -43,6 +45,7 @@ public static class AnalyticsSetup
     {
         app.MapInsights();
         app.MapExperiments();
+        Dashboard.Cohorts.CohortEndpoints.MapCohorts(app);
         Dashboard.People.PeopleEndpoints.MapPeople(app);
         Dashboard.Annotations.AnnotationEndpoints.MapAnnotations(app);
         return app;

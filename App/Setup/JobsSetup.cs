@@ -42,6 +42,7 @@ public static class JobsSetup
         services.AddTransient<QuarantineRetentionJob>();
         services.AddTransient<EventRetentionJob>();
         services.AddTransient<RollupJob>();
+        services.AddTransient<CohortJob>();
         services.AddTransient<Dashboard.Operations.BackupJob>();
         services.AddOptions<Dashboard.Operations.BackupOptions>().BindConfiguration("Backup");
         services.AddHostedService<JobSchedule>();

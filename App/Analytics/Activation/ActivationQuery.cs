@@ -12,6 +12,9 @@ public sealed record ActivationRequest(DateOnly From, DateOnly To, string Signup
     public const string DefaultSignup = "USER_REGISTERED";
     public const string DefaultActivation = "PROJECT_CREATED";
     public static readonly TimeSpan DefaultWithin = TimeSpan.FromDays(7);
+
+    /// <summary>Only this cohort's members count (<c>cohort=KEY</c>).</summary>
+    public string? Cohort { get; init; }
 }
 
 public sealed record ActivationCounts(int SignedUp, int Activated, int Pending)
@@ -114,10 +117,14 @@ public sealed class ActivationQuery(IDbContextFactory<DashboardDbContext> dbFact
         if (requests.Any(r => r.Signup != first.Signup || r.Activation != first.Activation
             || (r.Within ?? ActivationRequest.DefaultWithin) != (first.Within ?? ActivationRequest.DefaultWithin)))
             throw new ArgumentException("the ranges must share the signup and activation events and the window", nameof(requests));
+        if (requests.Any(r => r.Cohort != first.Cohort)) throw new ArgumentException("the ranges must share the cohort", nameof(requests));
         var withinMs = (long)(first.Within ?? ActivationRequest.DefaultWithin).TotalMilliseconds;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var signups = await SignupsAsync(db, first.Signup, first.Activation,
             requests.Min(r => UtcCalendar.StartMs(r.From)), requests.Max(r => UtcCalendar.EndMs(r.To)), withinMs, ct);
+        // Activation is per user: keeping the cohort's signups is the same as filtering their events.
+        if (await Cohorts.CohortFilter.MembersAsync(db, first.Cohort, ct) is { } members)
+            signups = [.. signups.Where(s => members.Contains(s.UserId))];
         var results = new List<ActivationResult>();
         foreach (var request in requests)
         {

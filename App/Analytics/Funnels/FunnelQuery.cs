@@ -105,10 +105,16 @@ public sealed class FunnelQuery(IDbContextFactory<DashboardDbContext> dbFactory,
         // the first step's event and steps with conditions need them, so they read the events
         // themselves (and one event is then told from another by its id), as does a strict order,
         // which reads every event of the starters.
-        var packed = !byProperty && request.Order == FunnelOrder.Ordered && names.All(s => s.Where.Count == 0);
+        // A cohort filters the starters by user, which the packed timestamps cannot: it reads the events too.
+        if (request.Cohort is not null)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            await Cohorts.CohortFilter.RequireAsync(db, request.Cohort, ct);
+        }
+        var packed = !byProperty && request.Order == FunnelOrder.Ordered && names.All(s => s.Where.Count == 0) && request.Cohort is null;
         var reached = packed
             ? await _packed.MatchAsync(names, stepName, blockers, range, ct)
-            : await _raw.MatchAsync(names, stepName, blockers, range, byProperty ? request.Breakdown!.Key : null, ct);
+            : await _raw.MatchAsync(names, stepName, blockers, range, byProperty ? request.Breakdown!.Key : null, ct, request.Cohort);
 
         return (range, reached);
     }

@@ -16,12 +16,12 @@ internal sealed class FunnelRawReader(IDbContextFactory<DashboardDbContext> dbFa
     /// The funnel from the events themselves, read by time: each name's range cut in parts read at
     /// once on their own connections. The first step's events name the starters (an s1 event in the
     /// range) and their window [first start, last start + W]; the other names keep only the
-    /// starters' events inside their window.
+    /// starters' events inside their window. With a <paramref name="cohort"/>, only its members start.
     /// </summary>
     public async Task<List<UserReach>> MatchAsync(List<FunnelStepSpec> names, int[] stepName, int[] blockers, FunnelRange range,
-        string? propertyKey, CancellationToken ct)
+        string? propertyKey, CancellationToken ct, string? cohort = null)
     {
-        var s1 = await ReadAsync(names[0], range.FromMs, range.ReadEndMs, null, ct);
+        var s1 = await ReadAsync(names[0], range.FromMs, range.ReadEndMs, null, ct, cohort);
         var starters = new Dictionary<long, int>();
         foreach (var part in s1)
             for (var i = 0; i < part.Count; i++)
@@ -98,7 +98,7 @@ internal sealed class FunnelRawReader(IDbContextFactory<DashboardDbContext> dbFa
     /// dense indexes). The range is cut in as many parts as there are processors, read at once on
     /// their own connections, and returned in order.
     /// </summary>
-    private async Task<Rows[]> ReadAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
+    private async Task<Rows[]> ReadAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, CancellationToken ct, string? cohort = null)
     {
         var parts = Rollup.ReadWorkers;
         var span = Math.Max(1, (endMs - fromMs + parts - 1) / parts);
@@ -107,19 +107,19 @@ internal sealed class FunnelRawReader(IDbContextFactory<DashboardDbContext> dbFa
         await Task.WhenAll(Enumerable.Range(0, parts).Select(i => Task.Run(async () =>
         {
             var (a, b) = (fromMs + i * span, Math.Min(endMs, fromMs + (i + 1) * span));
-            results[i] = a >= b ? new Rows() : await ReadPartAsync(step, a, b, window, ct);
+            results[i] = a >= b ? new Rows() : await ReadPartAsync(step, a, b, window, ct, cohort);
         }, ct)));
         return results;
     }
 
-    private async Task<Rows> ReadPartAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, CancellationToken ct)
+    private async Task<Rows> ReadPartAsync(FunnelStepSpec step, long fromMs, long endMs, StarterWindows? window, CancellationToken ct, string? cohort)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
         // Without conditions the covering index answers alone; conditions read each event's properties.
         var filtered = step.Where.Count > 0;
         await using var cmd = EventRanges.Command(db.Database.GetDbConnection(),
-            step == FunnelStepSpec.AnyEvent ? null : step.Event, fromMs, endMs, withProperties: filtered);
+            step == FunnelStepSpec.AnyEvent ? null : step.Event, fromMs, endMs, withProperties: filtered, cohort);
         var rows = new Rows();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var n = 0;

@@ -9,6 +9,9 @@ public sealed record FunnelRequest(IReadOnlyList<string> Steps, DateOnly From, D
     Breakdown? Breakdown = null, IReadOnlyList<string>? Exclude = null, FunnelOrder Order = FunnelOrder.Ordered,
     bool TimeToConvert = false, bool Trend = false)
 {
+    /// <summary>Only this cohort's members start the funnel (<c>cohort=KEY</c>).</summary>
+    public string? Cohort { get; init; }
+
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(14);
     public const int MaxSteps = 20;
 

@@ -18,6 +18,9 @@ public sealed record TrendMeasure(TrendMeasureKind Kind, string? Property = null
 public sealed record TrendsRequest(string Event, IReadOnlyList<KeyValuePair<string, string>> Where, TrendMeasure Measure,
     TrendInterval Interval, DateOnly From, DateOnly To, Breakdown? Breakdown = null, bool ComparePrevious = false)
 {
+    /// <summary>Only the events of this cohort's members (<c>cohort=KEY</c>).</summary>
+    public string? Cohort { get; init; }
+
     /// <summary>
     /// The request from the read API's query-string values; an <see cref="InsightsParameterException"/>
     /// for the first value that cannot be used.
@@ -95,7 +98,8 @@ public sealed record TrendsResult(IReadOnlyList<TrendSeries> Series,
 /// <see cref="BreakdownGroups.MaxGroups"/> groups with the largest total and folds the rest into
 /// <see cref="BreakdownGroups.Other"/>, computed from their events (a user counts there once);
 /// series are ordered by total, largest first, the overflow group last. <c>compare=previous</c> adds the same
-/// over the period of as many days just before <c>from</c>.
+/// over the period of as many days just before <c>from</c>. <c>cohort=KEY</c> keeps the events of the
+/// cohort's members only.
 /// <para>
 /// SQL only reads the event's rows from the (Name, Timestamp) index; conditions and values are read
 /// in C#, so the query is the same on every database.
@@ -123,8 +127,9 @@ public sealed class TrendsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
         var needProperties = request.Where.Count > 0 || request.Measure.Property is not null || request.Breakdown is { ByTrait: false };
         var rows = new List<Row>();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await Cohorts.CohortFilter.RequireAsync(db, request.Cohort, ct);
         await db.Database.OpenConnectionAsync(ct);
-        await using (var cmd = EventRanges.Command(db.Database.GetDbConnection(), request.Event, UtcCalendar.StartMs(from), UtcCalendar.EndMs(to), needProperties))
+        await using (var cmd = EventRanges.Command(db.Database.GetDbConnection(), request.Event, UtcCalendar.StartMs(from), UtcCalendar.EndMs(to), needProperties, request.Cohort))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
             while (reader.Read())

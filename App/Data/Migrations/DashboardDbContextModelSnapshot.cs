@@ -120,6 +120,70 @@ namespace Dashboard.Data.Migrations
                     b.ToTable("ApiKeys", (string)null);
                 });
 
+            modelBuilder.Entity("Dashboard.Data.CohortMember", b =>
+                {
+                    b.Property<string>("CohortKey")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("CohortKey", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("CohortMembers", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.CohortRecord", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ComputedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("{}");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("Cohorts", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.CohortSize", b =>
+                {
+                    b.Property<string>("CohortKey")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("CohortKey", "Day");
+
+                    b.ToTable("CohortSizes", (string)null);
+                });
+
             modelBuilder.Entity("Dashboard.Data.DigestDeliveryRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -861,6 +925,24 @@ namespace Dashboard.Data.Migrations
                     b.HasKey("UserId", "LoginProvider", "Name");
 
                     b.ToTable("AspNetUserTokens", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.CohortMember", b =>
+                {
+                    b.HasOne("Dashboard.Data.CohortRecord", null)
+                        .WithMany()
+                        .HasForeignKey("CohortKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.CohortSize", b =>
+                {
+                    b.HasOne("Dashboard.Data.CohortRecord", null)
+                        .WithMany()
+                        .HasForeignKey("CohortKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Dashboard.Data.EventDefinition", b =>
